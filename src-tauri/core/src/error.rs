@@ -1,0 +1,69 @@
+//! The one error shape that crosses the IPC boundary: a stable code the UI can
+//! branch on and a sentence a person can read.
+
+use serde::Serialize;
+
+use crate::store::StoreError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    DatabaseTooNew,
+    DatabaseCorrupt,
+    DatabaseBusy,
+    Database,
+    Io,
+    InvalidInput,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type, thiserror::Error)]
+#[error("{message}")]
+pub struct AppError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl AppError {
+    pub fn invalid(message: impl Into<String>) -> Self {
+        AppError {
+            code: ErrorCode::InvalidInput,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        let code = match &e {
+            StoreError::TooNew { .. } => ErrorCode::DatabaseTooNew,
+            StoreError::Corrupt { .. } => ErrorCode::DatabaseCorrupt,
+            StoreError::Busy { .. } => ErrorCode::DatabaseBusy,
+            StoreError::Io { .. } => ErrorCode::Io,
+            StoreError::Sqlite { .. } | StoreError::Migration { .. } => ErrorCode::Database,
+            StoreError::Invalid(_) => ErrorCode::InvalidInput,
+        };
+        AppError {
+            code,
+            message: e.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_codes_serialise_as_stable_snake_case() {
+        let json = serde_json::to_value(AppError {
+            code: ErrorCode::DatabaseTooNew,
+            message: "m".into(),
+        })
+        .unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"code": "database_too_new", "message": "m"}),
+            "the UI branches on these strings: renaming one is a breaking change"
+        );
+    }
+}

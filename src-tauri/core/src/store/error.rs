@@ -1,0 +1,93 @@
+use std::path::{Path, PathBuf};
+
+use rusqlite::ErrorCode;
+
+/// Why the journal could not be opened or used.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "{path} was written by a newer version of Hearth (schema {found}; this version knows up to {supported}). \
+         It has been left untouched: please update Hearth to open it."
+    )]
+    TooNew {
+        path: PathBuf,
+        found: u32,
+        supported: u32,
+    },
+    #[error(
+        "{path} is not a readable Hearth database (it may be damaged). \
+         It has been left untouched; move it aside or restore a copy from the backups folder. ({detail})"
+    )]
+    Corrupt { path: PathBuf, detail: String },
+    #[error("the journal at {path} is busy in another process; close other copies of Hearth and try again")]
+    Busy { path: PathBuf },
+    #[error("could not use {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("database error in {path}: {source}")]
+    Sqlite {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("could not migrate {path}: {detail}")]
+    Migration { path: PathBuf, detail: String },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl StoreError {
+    pub(crate) fn from_sqlite(path: &Path, error: rusqlite::Error) -> Self {
+        let path = path.to_path_buf();
+        match error.sqlite_error_code() {
+            Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => StoreError::Corrupt {
+                path,
+                detail: error.to_string(),
+            },
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Busy { path },
+            _ => StoreError::Sqlite {
+                path,
+                source: error,
+            },
+        }
+    }
+
+    /// A stable, machine-readable name for the kind of failure.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StoreError::TooNew { .. } => "database_too_new",
+            StoreError::Corrupt { .. } => "database_corrupt",
+            StoreError::Busy { .. } => "database_busy",
+            StoreError::Io { .. } => "io",
+            StoreError::Sqlite { .. } => "database",
+            StoreError::Migration { .. } => "migration",
+            StoreError::Invalid(_) => "invalid_input",
+        }
+    }
+}
+
+/// An error that has not yet been told which file it happened in.
+#[derive(Debug)]
+pub(crate) enum Unplaced {
+    Sqlite(rusqlite::Error),
+    Migration(String),
+}
+
+impl Unplaced {
+    pub(crate) fn at(self, path: &Path) -> StoreError {
+        match self {
+            Unplaced::Sqlite(e) => StoreError::from_sqlite(path, e),
+            Unplaced::Migration(detail) => StoreError::Migration {
+                path: path.to_path_buf(),
+                detail,
+            },
+        }
+    }
+}
+
+impl From<rusqlite::Error> for Unplaced {
+    fn from(e: rusqlite::Error) -> Self {
+        Unplaced::Sqlite(e)
+    }
+}

@@ -1,0 +1,181 @@
+//! The conversation's messages: paging back through history and searching it.
+
+use rusqlite::{Connection, Row, params};
+use serde::{Deserialize, Serialize};
+
+use super::fts::{self, Combine};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    User,
+    Assistant,
+}
+
+/// Where a message is in its life. A reply that was cut short (stopped, failed,
+/// or the app died) keeps its words and is marked, never silently dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "lowercase")]
+pub enum MessageStatus {
+    Complete,
+    Streaming,
+    Partial,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Message {
+    pub id: i64,
+    pub role: Role,
+    pub content: String,
+    pub status: MessageStatus,
+    /// UTC milliseconds since the Unix epoch.
+    pub created_at: i64,
+    pub model: Option<String>,
+}
+
+/// A search result: the message and a short excerpt with the match marked by
+/// `\u{2}` … `\u{3}` (control characters that never occur in stored text, so the
+/// UI can highlight without parsing HTML).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchHit {
+    pub message: Message,
+    pub excerpt: String,
+}
+
+const COLUMNS: &str = "id, role, content, status, created_at, model";
+
+fn role_str(role: Role) -> &'static str {
+    match role {
+        Role::User => "user",
+        Role::Assistant => "assistant",
+    }
+}
+
+fn status_str(status: MessageStatus) -> &'static str {
+    match status {
+        MessageStatus::Complete => "complete",
+        MessageStatus::Streaming => "streaming",
+        MessageStatus::Partial => "partial",
+        MessageStatus::Error => "error",
+    }
+}
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
+    let text = |i: usize| r.get::<_, String>(i);
+    let role = match text(1)?.as_str() {
+        "user" => Role::User,
+        _ => Role::Assistant,
+    };
+    let status = match text(3)?.as_str() {
+        "complete" => MessageStatus::Complete,
+        "streaming" => MessageStatus::Streaming,
+        "partial" => MessageStatus::Partial,
+        _ => MessageStatus::Error,
+    };
+    Ok(Message {
+        id: r.get(0)?,
+        role,
+        content: text(2)?,
+        status,
+        created_at: r.get(4)?,
+        model: r.get(5)?,
+    })
+}
+
+/// Appends a message stamped now.
+pub fn insert(
+    conn: &Connection,
+    role: Role,
+    content: &str,
+    status: MessageStatus,
+    model: Option<&str>,
+) -> rusqlite::Result<Message> {
+    insert_at(conn, role, content, status, model, super::now_ms())
+}
+
+/// Appends a message with an explicit time (imports, tests, benchmarks).
+pub fn insert_at(
+    conn: &Connection,
+    role: Role,
+    content: &str,
+    status: MessageStatus,
+    model: Option<&str>,
+    created_at: i64,
+) -> rusqlite::Result<Message> {
+    conn.execute(
+        "INSERT INTO messages (role, content, status, created_at, model) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![role_str(role), content, status_str(status), created_at, model],
+    )?;
+    Ok(Message {
+        id: conn.last_insert_rowid(),
+        role,
+        content: content.to_owned(),
+        status,
+        created_at,
+        model: model.map(str::to_owned),
+    })
+}
+
+/// Replaces a message's text and status (a streaming reply growing or ending).
+pub fn update(
+    conn: &Connection,
+    id: i64,
+    content: &str,
+    status: MessageStatus,
+) -> rusqlite::Result<bool> {
+    let n = conn.execute(
+        "UPDATE messages SET content = ?2, status = ?3 WHERE id = ?1",
+        params![id, content, status_str(status)],
+    )?;
+    Ok(n == 1)
+}
+
+/// Up to `limit` messages older than `before` (or the newest, if `None`), oldest first.
+pub fn page(conn: &Connection, before: Option<i64>, limit: u32) -> rusqlite::Result<Vec<Message>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM messages WHERE id < ?1 ORDER BY id DESC LIMIT ?2"
+    ))?;
+    let mut rows = stmt
+        .query_map(params![before.unwrap_or(i64::MAX), limit], from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.reverse();
+    Ok(rows)
+}
+
+/// Messages containing every word of `text`, best match first.
+pub fn search(conn: &Connection, text: &str, limit: u32) -> rusqlite::Result<Vec<SearchHit>> {
+    let Some(q) = fts::query(text, Combine::All) else {
+        return Ok(Vec::new());
+    };
+    // Rank and limit inside the FTS query; join the few winners afterwards.
+    let mut stmt = conn.prepare_cached(&format!(
+        "WITH hits AS (
+            SELECT rowid, rank, snippet(messages_fts, 0, char(2), char(3), '…', 24) AS excerpt
+            FROM messages_fts WHERE messages_fts MATCH ?1 ORDER BY rank LIMIT ?2
+         )
+         SELECT {COLUMNS}, hits.excerpt FROM hits JOIN messages m ON m.id = hits.rowid ORDER BY hits.rank"
+    ))?;
+    stmt.query_map(params![q, limit], |r| {
+        Ok(SearchHit {
+            message: from_row(r)?,
+            excerpt: r.get(6)?,
+        })
+    })?
+    .collect()
+}
+
+/// Marks replies left 'streaming' by a previous run (the app died mid-reply)
+/// as 'partial'. Returns how many there were.
+pub fn mark_interrupted(conn: &Connection) -> rusqlite::Result<usize> {
+    conn.execute(
+        "UPDATE messages SET status = 'partial' WHERE status = 'streaming'",
+        [],
+    )
+}
+
+pub fn count(conn: &Connection) -> rusqlite::Result<u64> {
+    conn.query_row("SELECT count(*) FROM messages", [], |r| r.get(0))
+}
