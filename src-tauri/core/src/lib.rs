@@ -7,3 +7,24 @@ pub mod preferences;
 pub mod store;
 
 pub use error::{AppError, ErrorCode};
+
+use std::path::Path;
+
+use store::{Store, StoreError};
+
+/// Opens the journal in `data_dir` and recovers from a previous run that died:
+/// a reply it left streaming is kept and marked partial.
+pub fn open_journal(data_dir: &Path) -> Result<Store, StoreError> {
+    let (store, report) = Store::open(data_dir.join(store::DATABASE_FILE))?;
+    if let Some(backup) = &report.backup {
+        tracing::info!(from = report.found_version, backup = %backup.display(), "journal migrated");
+    }
+    let interrupted = store.with(|c| store::messages::mark_interrupted(c))?;
+    if interrupted > 0 {
+        tracing::info!(
+            interrupted,
+            "kept replies interrupted by the last exit as partial"
+        );
+    }
+    Ok(store)
+}

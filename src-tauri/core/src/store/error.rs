@@ -19,7 +19,9 @@ pub enum StoreError {
          It has been left untouched; move it aside or restore a copy from the backups folder. ({detail})"
     )]
     Corrupt { path: PathBuf, detail: String },
-    #[error("the journal at {path} is busy in another process; close other copies of Hearth and try again")]
+    #[error(
+        "the journal at {path} is busy in another process; close other copies of Hearth and try again"
+    )]
     Busy { path: PathBuf },
     #[error("could not use {path}: {source}")]
     Io {

@@ -34,7 +34,10 @@ fn a_new_file_is_migrated_to_the_latest_schema_with_wal_and_foreign_keys() {
         .unwrap();
     assert_eq!(mode, "wal");
     assert!(fk, "foreign keys must be enforced");
-    assert!(busy >= 1000, "a busy timeout keeps a second reader from failing at once");
+    assert!(
+        busy >= 1000,
+        "a busy timeout keeps a second reader from failing at once"
+    );
 }
 
 #[test]
@@ -73,15 +76,24 @@ fn a_database_from_a_newer_version_is_refused_and_left_untouched() {
         "got {err:?}"
     );
     assert!(err.to_string().contains("newer version of Hearth"), "{err}");
-    assert_eq!(file_bytes(&path), before, "the newer file must not be modified");
-    assert!(!dir.path().join("hearth.db-wal").exists(), "not even switched to WAL");
+    assert_eq!(
+        file_bytes(&path),
+        before,
+        "the newer file must not be modified"
+    );
+    assert!(
+        !dir.path().join("hearth.db-wal").exists(),
+        "not even switched to WAL"
+    );
 }
 
 #[test]
 fn a_file_that_is_not_a_database_is_refused_and_never_overwritten() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(DATABASE_FILE);
-    let garbage: Vec<u8> = (0..16384u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    let garbage: Vec<u8> = (0..16384u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
     std::fs::write(&path, &garbage).unwrap();
     let err = Store::open(&path).unwrap_err();
     assert!(matches!(err, StoreError::Corrupt { .. }), "got {err:?}");
@@ -132,10 +144,16 @@ fn an_older_database_is_backed_up_before_it_is_migrated() {
 
     let copy = rusqlite::Connection::open(&backup).unwrap();
     let (version, body): (u32, String) = (
-        copy.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap(),
-        copy.query_row("SELECT body FROM notes", [], |r| r.get(0)).unwrap(),
+        copy.pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap(),
+        copy.query_row("SELECT body FROM notes", [], |r| r.get(0))
+            .unwrap(),
     );
-    assert_eq!((version, body.as_str()), (1, "the lake house"), "the backup is the pre-migration file");
+    assert_eq!(
+        (version, body.as_str()),
+        (1, "the lake house"),
+        "the backup is the pre-migration file"
+    );
 }
 
 #[test]
@@ -143,18 +161,53 @@ fn search_treats_operators_and_quotes_as_plain_words() {
     let (_dir, store) = fresh();
     store
         .with(|c| {
-            messages::insert(c, Role::User, "We walked to the lake house AND swam", MessageStatus::Complete, None)?;
-            messages::insert(c, Role::Assistant, "A letter for Catherine", MessageStatus::Complete, None)
+            messages::insert(
+                c,
+                Role::User,
+                "We walked to the lake house AND swam",
+                MessageStatus::Complete,
+                None,
+            )?;
+            messages::insert(
+                c,
+                Role::Assistant,
+                "A letter for Catherine",
+                MessageStatus::Complete,
+                None,
+            )
         })
         .unwrap();
-    for text in [r#"lake "house"#, "lake AND", "NEAR(lake", "content:lake*", "\"\"\"", "-lake", "^lake"] {
+    for text in [
+        r#"lake "house"#,
+        "lake AND",
+        "NEAR(lake",
+        "content:lake*",
+        "\"\"\"",
+        "-lake",
+        "^lake",
+    ] {
         let hits = store.with(|c| messages::search(c, text, 10));
-        assert!(hits.is_ok(), "search for {text:?} must not be an FTS5 syntax error: {hits:?}");
+        assert!(
+            hits.is_ok(),
+            "search for {text:?} must not be an FTS5 syntax error: {hits:?}"
+        );
     }
-    let hits = store.with(|c| messages::search(c, "LAKE houses", 10)).unwrap();
+    let hits = store
+        .with(|c| messages::search(c, "LAKE houses", 10))
+        .unwrap();
     assert_eq!(hits.len(), 1, "case-insensitive, stemmed match");
-    assert!(hits[0].excerpt.contains("\u{2}lake\u{3}"), "{:?}", hits[0].excerpt);
-    assert!(store.with(|c| messages::search(c, "lake catherine", 10)).unwrap().is_empty(), "all words must match");
+    assert!(
+        hits[0].excerpt.contains("\u{2}lake\u{3}"),
+        "{:?}",
+        hits[0].excerpt
+    );
+    assert!(
+        store
+            .with(|c| messages::search(c, "lake catherine", 10))
+            .unwrap()
+            .is_empty(),
+        "all words must match"
+    );
 }
 
 #[test]
@@ -172,7 +225,11 @@ fn any_unicode_round_trips_byte_exact() {
             .with(|c| messages::insert(c, Role::User, s, MessageStatus::Complete, None))
             .unwrap();
         let back: String = store
-            .with(|c| c.query_row("SELECT content FROM messages WHERE id = ?1", [m.id], |r| r.get(0)))
+            .with(|c| {
+                c.query_row("SELECT content FROM messages WHERE id = ?1", [m.id], |r| {
+                    r.get(0)
+                })
+            })
             .unwrap();
         assert_eq!(back.as_bytes(), s.as_bytes());
     }
@@ -184,7 +241,14 @@ fn history_pages_backwards_in_order() {
     store
         .with(|c| {
             for i in 0..25 {
-                messages::insert_at(c, Role::User, &format!("m{i}"), MessageStatus::Complete, None, 1_000 + i)?;
+                messages::insert_at(
+                    c,
+                    Role::User,
+                    &format!("m{i}"),
+                    MessageStatus::Complete,
+                    None,
+                    1_000 + i,
+                )?;
             }
             Ok(())
         })
@@ -193,9 +257,17 @@ fn history_pages_backwards_in_order() {
     let texts: Vec<_> = newest.iter().map(|m| m.content.as_str()).collect();
     assert_eq!(texts.first(), Some(&"m15"));
     assert_eq!(texts.last(), Some(&"m24"));
-    let older = store.with(|c| messages::page(c, Some(newest[0].id), 10)).unwrap();
-    assert_eq!(older.last().unwrap().content, "m14", "the next page ends right before the first one");
-    let oldest = store.with(|c| messages::page(c, Some(older[0].id), 10)).unwrap();
+    let older = store
+        .with(|c| messages::page(c, Some(newest[0].id), 10))
+        .unwrap();
+    assert_eq!(
+        older.last().unwrap().content,
+        "m14",
+        "the next page ends right before the first one"
+    );
+    let oldest = store
+        .with(|c| messages::page(c, Some(older[0].id), 10))
+        .unwrap();
     assert_eq!(oldest.len(), 5);
 }
 
@@ -203,7 +275,15 @@ fn history_pages_backwards_in_order() {
 fn a_reply_left_streaming_by_a_crash_is_kept_and_marked_partial() {
     let (_dir, store) = fresh();
     let reply = store
-        .with(|c| messages::insert(c, Role::Assistant, "Half a thou", MessageStatus::Streaming, Some("m")))
+        .with(|c| {
+            messages::insert(
+                c,
+                Role::Assistant,
+                "Half a thou",
+                MessageStatus::Streaming,
+                Some("m"),
+            )
+        })
         .unwrap();
     assert_eq!(store.with(|c| messages::mark_interrupted(c)).unwrap(), 1);
     let page = store.with(|c| messages::page(c, None, 5)).unwrap();
@@ -219,10 +299,28 @@ fn edited_text_is_what_search_finds() {
         .with(|c| messages::insert(c, Role::Assistant, "draft", MessageStatus::Streaming, None))
         .unwrap();
     store
-        .with(|c| messages::update(c, m.id, "the finished reply about autumn", MessageStatus::Complete))
+        .with(|c| {
+            messages::update(
+                c,
+                m.id,
+                "the finished reply about autumn",
+                MessageStatus::Complete,
+            )
+        })
         .unwrap();
-    assert!(store.with(|c| messages::search(c, "draft", 5)).unwrap().is_empty());
-    assert_eq!(store.with(|c| messages::search(c, "autumn", 5)).unwrap().len(), 1);
+    assert!(
+        store
+            .with(|c| messages::search(c, "draft", 5))
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .with(|c| messages::search(c, "autumn", 5))
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[test]
@@ -231,11 +329,19 @@ fn preferences_default_to_the_system_theme_and_persist() {
     let path = dir.path().join(DATABASE_FILE);
     {
         let (store, _) = Store::open(&path).unwrap();
-        assert_eq!(store.with(|c| preferences::load(c)).unwrap().theme, Theme::System);
-        store.with(|c| preferences::set_theme(c, Theme::Dark)).unwrap();
+        assert_eq!(
+            store.with(|c| preferences::load(c)).unwrap().theme,
+            Theme::System
+        );
+        store
+            .with(|c| preferences::set_theme(c, Theme::Dark))
+            .unwrap();
     }
     let (store, _) = Store::open(&path).unwrap();
-    assert_eq!(store.with(|c| preferences::load(c)).unwrap().theme, Theme::Dark);
+    assert_eq!(
+        store.with(|c| preferences::load(c)).unwrap().theme,
+        Theme::Dark
+    );
 }
 
 #[test]
@@ -255,8 +361,13 @@ fn the_persona_is_saved_once_and_updated_in_place() {
     let back = store.with(|c| persona::get(c)).unwrap().unwrap();
     assert_eq!(back.companion_name, "Sam");
     assert_eq!(back.user_name, "Theodore");
-    let rows: i64 = store.with(|c| c.query_row("SELECT count(*) FROM persona", [], |r| r.get(0))).unwrap();
+    let rows: i64 = store
+        .with(|c| c.query_row("SELECT count(*) FROM persona", [], |r| r.get(0)))
+        .unwrap();
     assert_eq!(rows, 1);
     p.companion_name = "   ".into();
-    assert!(store.with(|c| persona::save(c, &p)).is_err(), "a blank name is refused");
+    assert!(
+        store.with(|c| persona::save(c, &p)).is_err(),
+        "a blank name is refused"
+    );
 }

@@ -1,0 +1,3 @@
+// The IPC commands the window may call: one list, read by build.rs to generate a
+// permission per command, and checked against the registered handlers by a test.
+pub const COMMANDS: &[&str] = &["app_info", "get_preferences", "set_theme", "list_messages"];

@@ -1,0 +1,84 @@
+//! IPC commands. Each parses its arguments, calls one core function and maps
+//! the error; nothing else.
+
+use hearth_core::AppError;
+use hearth_core::paths::DataDirSource;
+use hearth_core::preferences::{self, Preferences, Theme};
+use hearth_core::store::{DATABASE_FILE, messages};
+use serde::Serialize;
+use tauri::{State, WebviewWindow};
+
+use crate::state::{AppState, native_theme};
+
+/// The most history one call may return.
+const MAX_PAGE: u32 = 500;
+
+/// What the app knows about itself and where it keeps the user's data.
+#[derive(Debug, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AppInfo {
+    pub version: String,
+    pub data_dir: String,
+    pub data_dir_source: DataDirSource,
+    pub database_path: String,
+    pub schema_version: Option<u32>,
+    /// Set when the journal could not be opened: the window explains why.
+    pub startup_error: Option<AppError>,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn app_info(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+) -> Result<AppInfo, AppError> {
+    let schema_version = match state.store() {
+        Ok(_) => Some(state.journal(|s| s.schema_version()).await?),
+        Err(_) => None,
+    };
+    Ok(AppInfo {
+        version: app.package_info().version.to_string(),
+        data_dir: state.data_dir.display().to_string(),
+        data_dir_source: state.data_dir_source,
+        database_path: state.data_dir.join(DATABASE_FILE).display().to_string(),
+        schema_version,
+        startup_error: state.startup_error(),
+    })
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn get_preferences(state: State<'_, AppState>) -> Result<Preferences, AppError> {
+    state.journal(|s| s.with(|c| preferences::load(c))).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_theme(
+    window: WebviewWindow,
+    state: State<'_, AppState>,
+    theme: Theme,
+) -> Result<Preferences, AppError> {
+    let prefs = state
+        .journal(move |s| s.with(|c| preferences::set_theme(c, theme)))
+        .await?;
+    // The title bar follows too; failing that is cosmetic, not an error.
+    if let Err(e) = window.set_theme(native_theme(theme)) {
+        tracing::warn!("could not set the window theme: {e}");
+    }
+    Ok(prefs)
+}
+
+/// Up to `limit` messages before the message `before` (the newest when null), oldest first.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_messages(
+    state: State<'_, AppState>,
+    before: Option<i64>,
+    limit: u32,
+) -> Result<Vec<messages::Message>, AppError> {
+    let limit = limit.clamp(1, MAX_PAGE);
+    state
+        .journal(move |s| s.with(|c| messages::page(c, before, limit)))
+        .await
+}

@@ -1,0 +1,109 @@
+//! The desktop shell: builds the Tauri app, opens the window, and wires IPC
+//! commands to hearth-core. No domain logic lives here.
+
+mod bindings;
+#[cfg(test)]
+mod command_names;
+mod commands;
+mod state;
+
+use std::path::PathBuf;
+
+use hearth_core::paths::{self, DataDirSource};
+use tauri::{Manager, WebviewUrl, WebviewWindowBuilder};
+use tracing_subscriber::EnvFilter;
+
+use crate::state::AppState;
+
+const MAIN_WINDOW: &str = "main";
+const WINDOW_STATE_FILE: &str = "window-state.json";
+
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_env("HEARTH_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+
+    let exe_dir = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(PathBuf::from));
+    let chosen = paths::data_dir_override(
+        std::env::args_os().skip(1),
+        std::env::var_os(paths::DATA_DIR_ENV),
+        exe_dir.as_deref(),
+    );
+
+    let specta = bindings::builder();
+    let handler = specta.invoke_handler();
+
+    tauri::Builder::default()
+        .plugin(single_instance(chosen.as_ref()))
+        .plugin(window_state(chosen.as_ref()))
+        .invoke_handler(handler)
+        .setup(move |app| {
+            let (data_dir, source) = match chosen {
+                Some(chosen) => chosen,
+                None => (app.path().app_data_dir()?, DataDirSource::System),
+            };
+            let state = AppState::open(data_dir.clone(), source);
+            let theme = state.initial_theme();
+            app.manage(state);
+
+            WebviewWindowBuilder::new(app, MAIN_WINDOW, WebviewUrl::App("index.html".into()))
+                .title("Hearth")
+                .inner_size(1120.0, 760.0)
+                .min_inner_size(720.0, 520.0)
+                .theme(theme)
+                // Keep the webview's own storage beside the journal, so a fresh
+                // or portable data folder is fresh and portable all the way down.
+                .data_directory(data_dir.join("webview"))
+                .build()?;
+            Ok(())
+        })
+        .run(tauri::generate_context!())
+        .expect("Hearth could not start its window");
+}
+
+/// One Hearth per data folder: a second launch on the same folder brings the
+/// first window forward instead of opening the journal twice. (On Linux the
+/// lock is a D-Bus name; a chosen folder gets a name of its own.)
+fn single_instance(
+    chosen: Option<&(PathBuf, DataDirSource)>,
+) -> tauri::plugin::TauriPlugin<tauri::Wry> {
+    let mut builder = tauri_plugin_single_instance::Builder::new().callback(|app, _args, _cwd| {
+        if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
+            let _ = window.unminimize();
+            let _ = window.show();
+            let _ = window.set_focus();
+        }
+    });
+    if let Some((dir, _)) = chosen {
+        builder = builder.dbus_id(format!("app.hearth.desktop.d{:016x}", fnv1a(dir)));
+    }
+    builder.build()
+}
+
+fn window_state(
+    chosen: Option<&(PathBuf, DataDirSource)>,
+) -> tauri::plugin::TauriPlugin<tauri::Wry> {
+    let file = match chosen {
+        // An absolute path replaces the plugin's default folder.
+        Some((dir, _)) => dir.join(WINDOW_STATE_FILE).to_string_lossy().into_owned(),
+        None => WINDOW_STATE_FILE.to_owned(),
+    };
+    tauri_plugin_window_state::Builder::new()
+        .with_filename(file)
+        .build()
+}
+
+/// A stable hash of a path (std's hasher is randomly seeded per process).
+fn fnv1a(path: &std::path::Path) -> u64 {
+    path.as_os_str()
+        .as_encoded_bytes()
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325, |h, b| {
+            (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+        })
+}

@@ -1,0 +1,76 @@
+//! The one managed service of the shell: the journal, opened at start-up.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use hearth_core::paths::DataDirSource;
+use hearth_core::preferences::{self, Theme};
+use hearth_core::store::{Store, StoreError};
+use hearth_core::{AppError, ErrorCode};
+
+pub struct AppState {
+    pub data_dir: PathBuf,
+    pub data_dir_source: DataDirSource,
+    /// Why the journal could not be opened, kept so the window can say so
+    /// instead of the app vanishing at start-up.
+    store: Result<Arc<Store>, AppError>,
+}
+
+impl AppState {
+    pub fn open(data_dir: PathBuf, data_dir_source: DataDirSource) -> Self {
+        let store = hearth_core::open_journal(&data_dir)
+            .map(Arc::new)
+            .map_err(|e| {
+                tracing::error!(code = e.code(), "could not open the journal: {e}");
+                AppError::from(e)
+            });
+        AppState {
+            data_dir,
+            data_dir_source,
+            store,
+        }
+    }
+
+    pub fn store(&self) -> Result<Arc<Store>, AppError> {
+        self.store.clone()
+    }
+
+    pub fn startup_error(&self) -> Option<AppError> {
+        self.store.as_ref().err().cloned()
+    }
+
+    pub fn initial_theme(&self) -> Option<tauri::Theme> {
+        let theme = self
+            .store
+            .as_ref()
+            .ok()
+            .and_then(|s| s.with(|c| preferences::load(c)).ok())
+            .map(|p| p.theme)
+            .unwrap_or_default();
+        native_theme(theme)
+    }
+
+    /// Runs a journal operation off the main thread.
+    pub async fn journal<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    {
+        let store = self.store()?;
+        tauri::async_runtime::spawn_blocking(move || f(&store))
+            .await
+            .map_err(|e| AppError {
+                code: ErrorCode::Database,
+                message: format!("the journal task failed: {e}"),
+            })?
+            .map_err(AppError::from)
+    }
+}
+
+pub fn native_theme(theme: Theme) -> Option<tauri::Theme> {
+    match theme {
+        Theme::System => None,
+        Theme::Light => Some(tauri::Theme::Light),
+        Theme::Dark => Some(tauri::Theme::Dark),
+    }
+}

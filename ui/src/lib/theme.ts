@@ -1,0 +1,15 @@
+import type { Theme } from './bindings';
+
+/**
+ * Applies the chosen theme to the document. 'system' leaves the colour scheme
+ * to the OS (prefers-color-scheme); the tokens resolve through light-dark().
+ */
+export function applyTheme(theme: Theme, root: HTMLElement = document.documentElement): void {
+  root.dataset.theme = theme;
+}
+
+/** The theme actually showing: 'light' or 'dark'. */
+export function effectiveTheme(theme: Theme, prefersDark: boolean): 'light' | 'dark' {
+  if (theme === 'system') return prefersDark ? 'dark' : 'light';
+  return theme;
+}
