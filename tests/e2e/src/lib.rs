@@ -1,1 +1,265 @@
+//! The end-to-end harness: the real Hearth binary in a real window on a virtual
+//! X display, driven through WebDriver (tauri-driver in front of WebKitWebDriver).
+//!
+//! Everything the harness starts runs in a process group of its own and is
+//! killed when its guard drops, so nothing is left behind when a test passes,
+//! fails or panics.
 
+use std::io::{BufRead, BufReader};
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::wd::Capabilities;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
+
+/// How long the app may take to show an element we wait for.
+pub const PATIENCE: Duration = Duration::from_secs(30);
+
+/// A child process and its process group, killed on drop.
+pub struct Guard {
+    name: &'static str,
+    child: Child,
+}
+
+impl Guard {
+    fn spawn(name: &'static str, command: &mut Command) -> Guard {
+        command.process_group(0);
+        let child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("could not start {name} ({command:?}): {e}"));
+        Guard { name, child }
+    }
+
+    fn group(&self) -> Pid {
+        Pid::from_raw(self.child.id() as i32)
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        // Ask the leader first, so each parent can end and reap its own
+        // children; then make sure: the app, WebKitWebDriver and the web
+        // processes all live in this group.
+        let _ = nix::sys::signal::kill(self.group(), Signal::SIGTERM);
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = killpg(self.group(), Signal::SIGKILL);
+        if self.child.wait().is_err() {
+            eprintln!("e2e: could not reap {}", self.name);
+        }
+    }
+}
+
+/// A virtual X display of our own.
+pub struct Display {
+    pub name: String,
+    _xvfb: Guard,
+}
+
+impl Display {
+    pub fn start() -> Display {
+        // -displayfd makes Xvfb pick a free display and print its number once
+        // it accepts connections: no guessing, no waiting.
+        let mut xvfb = Guard::spawn(
+            "Xvfb",
+            Command::new("Xvfb")
+                .args([
+                    "-displayfd",
+                    "1",
+                    "-screen",
+                    "0",
+                    "1280x860x24",
+                    "-nolisten",
+                    "tcp",
+                ])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null()),
+        );
+        let stdout = xvfb.child.stdout.take().expect("Xvfb stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read the display number from Xvfb");
+        let number: u32 = line.trim().parse().unwrap_or_else(|_| {
+            panic!("Xvfb did not report a display (got {line:?}); is the xvfb package installed?")
+        });
+        Display {
+            name: format!(":{number}"),
+            _xvfb: xvfb,
+        }
+    }
+}
+
+/// The Hearth binary under test: `HEARTH_APP` or the workspace's debug build.
+pub fn app_binary() -> PathBuf {
+    let path = std::env::var_os("HEARTH_APP")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_dir().join("target/debug/hearth"));
+    assert!(
+        path.is_file(),
+        "no Hearth binary at {} — build it first (`cargo build -p hearth`, after `npm run build` in ui/) or set HEARTH_APP",
+        path.display()
+    );
+    path
+}
+
+pub fn workspace_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// Where screenshots go: `target/e2e/screenshots/`.
+pub fn screenshot_dir() -> PathBuf {
+    let dir = workspace_dir().join("target/e2e/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// A running Hearth window and the WebDriver session that drives it.
+pub struct App {
+    pub client: Client,
+    _driver: Guard,
+}
+
+impl App {
+    /// Launches Hearth on `display` with its data in `data_dir`.
+    pub async fn launch(display: &Display, data_dir: &Path) -> App {
+        let port = free_port();
+        let native_port = free_port();
+        let driver = Guard::spawn(
+            "tauri-driver",
+            Command::new(tauri_driver())
+                .args([
+                    "--port",
+                    &port.to_string(),
+                    "--native-port",
+                    &native_port.to_string(),
+                ])
+                .env("DISPLAY", &display.name)
+                .env("HEARTH_DATA_DIR", data_dir)
+                // The virtual display has no GPU; skip the DMA-BUF renderer.
+                .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
+                // No session bus: the single-instance lock is skipped, and no
+                // test can reach a desktop's running Hearth.
+                .env_remove("DBUS_SESSION_BUS_ADDRESS")
+                .stdout(Stdio::null())
+                .stderr(Stdio::inherit()),
+        );
+        wait_for_port(port).await;
+
+        let mut caps = Capabilities::new();
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": app_binary() }),
+        );
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("start a WebDriver session with Hearth");
+        App {
+            client,
+            _driver: driver,
+        }
+    }
+
+    /// Waits for the element matching `css` and returns it.
+    pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} never appeared: {e}"))
+    }
+
+    /// Runs a script in the page and returns its JSON result.
+    pub async fn eval(&self, script: &str) -> serde_json::Value {
+        self.client
+            .execute(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {script}: {e}"))
+    }
+
+    /// Saves a PNG of the window as `name.png` in [`screenshot_dir`].
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        // WebKitGTK answers a screenshot after the page's next painted frame,
+        // and a still page under Xvfb never paints again: keep one invisible
+        // pixel changing until the screenshot is taken.
+        self.eval(PAINT_UNTIL_SHOT).await;
+        let png = self.client.screenshot().await;
+        self.eval("window.__hearthShotDone = true; return null")
+            .await;
+        let png = png.expect("screenshot");
+        assert!(png.starts_with(b"\x89PNG"), "the screenshot is not a PNG");
+        let path = screenshot_dir().join(format!("{name}.png"));
+        std::fs::write(&path, png).unwrap();
+        path
+    }
+
+    /// Ends the session, which closes the window.
+    pub async fn quit(self) {
+        let _ = self.client.close().await;
+    }
+}
+
+const PAINT_UNTIL_SHOT: &str = r#"
+    window.__hearthShotDone = false;
+    const dot = document.createElement('div');
+    dot.setAttribute('aria-hidden', 'true');
+    dot.style.cssText = 'position:fixed;right:0;bottom:0;width:1px;height:1px;opacity:0.01;pointer-events:none';
+    document.body.append(dot);
+    const started = performance.now();
+    const tick = (now) => {
+        if (window.__hearthShotDone || now - started > 15000) { dot.remove(); return; }
+        dot.style.transform = dot.style.transform ? '' : 'translateX(-1px)';
+        requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+    return null;
+"#;
+
+fn tauri_driver() -> PathBuf {
+    if let Some(path) = std::env::var_os("TAURI_DRIVER") {
+        return path.into();
+    }
+    let cargo_bin = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .map(|h| h.join("bin/tauri-driver"));
+    match cargo_bin {
+        Some(p) if p.is_file() => p,
+        _ => PathBuf::from("tauri-driver"),
+    }
+}
+
+async fn wait_for_port(port: u16) {
+    let deadline = Instant::now() + PATIENCE;
+    while TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "tauri-driver did not listen on port {port}; is it installed (`cargo install tauri-driver --locked`)?"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}

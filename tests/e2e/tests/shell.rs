@@ -1,0 +1,132 @@
+//! The shell in a real window: start-up, navigation, themes, persistence, and
+//! what the user sees when the journal cannot be opened.
+
+use hearth_e2e::{App, Display, screenshot_dir};
+
+const VIEWS: [&str; 4] = ["conversation", "letters", "diary", "settings"];
+
+async fn open_view(app: &App, view: &str) {
+    app.find(&format!("nav button[data-view='{view}']"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    app.find(&format!("main[data-view='{view}'] h1")).await;
+}
+
+async fn choose_theme(app: &App, theme: &str) {
+    open_view(app, "settings").await;
+    app.find(&format!("label[data-theme-option='{theme}']"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    app.find(&format!("html[data-theme='{theme}']")).await;
+}
+
+async fn page_background(app: &App) -> String {
+    app.eval("return getComputedStyle(document.body).backgroundColor")
+        .await
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_fresh_start_opens_the_conversation_and_every_space_in_both_themes() {
+    let display = Display::start();
+    let data = tempfile::tempdir().unwrap();
+    let app = App::launch(&display, data.path()).await;
+
+    // First thing seen: the conversation, greeting the user.
+    app.find("main[data-view='conversation']").await;
+    let title = app.find("main h1").await.text().await.unwrap();
+    assert!(
+        [
+            "Good morning.",
+            "Good afternoon.",
+            "Good evening.",
+            "Still awake?."
+        ]
+        .contains(&title.as_str()),
+        "the conversation should open with a greeting, got {title:?}"
+    );
+
+    // The app uses the fresh folder it was given, and the journal is created there.
+    open_view(&app, "settings").await;
+    let shown = app
+        .find("[data-testid='data-dir']")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(shown, data.path().display().to_string());
+    assert!(data.path().join("hearth.db").is_file());
+
+    let mut shots = Vec::new();
+    for (theme, background) in [("light", "rgb(251, 245, 238)"), ("dark", "rgb(29, 21, 18)")] {
+        choose_theme(&app, theme).await;
+        assert_eq!(
+            page_background(&app).await,
+            background,
+            "the {theme} theme's paper colour must reach the page"
+        );
+        for view in VIEWS {
+            open_view(&app, view).await;
+            let current = app.find("nav button[aria-current='page']").await;
+            assert_eq!(
+                current.attr("data-view").await.unwrap().as_deref(),
+                Some(view)
+            );
+            shots.push(app.screenshot(&format!("{theme}-{view}")).await);
+        }
+    }
+
+    let violations = app.eval("return window.__hearth.cspViolations").await;
+    assert_eq!(
+        violations,
+        serde_json::json!([]),
+        "nothing may trip the CSP"
+    );
+    app.quit().await;
+
+    // The choice of theme lives in the journal and survives a restart.
+    let app = App::launch(&display, data.path()).await;
+    app.find("html[data-theme='dark']").await;
+    assert_eq!(page_background(&app).await, "rgb(29, 21, 18)");
+    app.quit().await;
+
+    println!(
+        "screenshots ({}): {}",
+        shots.len(),
+        screenshot_dir().display()
+    );
+}
+
+#[tokio::test]
+async fn a_damaged_journal_is_explained_and_left_untouched() {
+    let display = Display::start();
+    let data = tempfile::tempdir().unwrap();
+    let journal = data.path().join("hearth.db");
+    let garbage: Vec<u8> = (0..8192u32).map(|i| (i * 7 + 3) as u8).collect();
+    std::fs::write(&journal, &garbage).unwrap();
+
+    let app = App::launch(&display, data.path()).await;
+    let heading = app.find(".journal-error h1").await.text().await.unwrap();
+    assert_eq!(heading, "Your journal couldn't be opened");
+    let advice = app
+        .find(".journal-error .advice")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(advice.contains("has not been changed"), "{advice}");
+    app.screenshot("damaged-journal").await;
+    app.quit().await;
+
+    assert_eq!(
+        std::fs::read(&journal).unwrap(),
+        garbage,
+        "the damaged file must be left as it was"
+    );
+}
