@@ -14,6 +14,23 @@ pub enum ErrorCode {
     Database,
     Io,
     InvalidInput,
+    /// The system keyring failed.
+    Keyring,
+    // Model providers: see providers::ProviderErrorKind.
+    NoKey,
+    BadKey,
+    RateLimited,
+    Overloaded,
+    ServerError,
+    ModelNotFound,
+    Rejected,
+    Unreachable,
+    ConnectTimeout,
+    ResponseTimeout,
+    IdleTimeout,
+    Dropped,
+    Malformed,
+    Cancelled,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type, thiserror::Error)]
@@ -27,6 +44,13 @@ impl AppError {
     pub fn invalid(message: impl Into<String>) -> Self {
         AppError {
             code: ErrorCode::InvalidInput,
+            message: message.into(),
+        }
+    }
+
+    pub fn keyring(message: impl Into<String>) -> Self {
+        AppError {
+            code: ErrorCode::Keyring,
             message: message.into(),
         }
     }
@@ -45,6 +69,15 @@ impl From<StoreError> for AppError {
         AppError {
             code,
             message: e.to_string(),
+        }
+    }
+}
+
+impl From<rusqlite::Error> for AppError {
+    fn from(e: rusqlite::Error) -> Self {
+        AppError {
+            code: ErrorCode::Database,
+            message: format!("The journal could not be read or written: {e}"),
         }
     }
 }

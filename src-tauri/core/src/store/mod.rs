@@ -123,6 +123,15 @@ impl Store {
         f(&mut self.lock()).map_err(|e| StoreError::from_sqlite(&self.path, e))
     }
 
+    /// Runs `f` with the connection, for work that fails with an [`AppError`]
+    /// (validation as well as SQLite).
+    pub fn run<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, crate::AppError>,
+    ) -> Result<T, crate::AppError> {
+        f(&mut self.lock())
+    }
+
     fn lock(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave SQLite half-written: every
         // change runs in a transaction that rolls back when dropped.

@@ -1,0 +1,199 @@
+//! The provider the user chose: its settings in the journal, its key in the
+//! key store, and the "Test connection" check.
+
+use rusqlite::Connection;
+use serde::Serialize;
+
+use crate::AppError;
+use crate::providers::{
+    Limits, ModelInfo, Provider, ProviderConfig, ProviderError, ProviderErrorKind, ProviderKind,
+};
+use crate::secrets::{KeyStatus, KeyStoreStatus, Secrets};
+use crate::store::settings;
+
+const PROVIDER_KEY: &str = "provider.active";
+
+/// Everything Settings shows about providers. Keys appear only as [`KeyStatus`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderSettings {
+    pub active: Option<ProviderConfig>,
+    pub keys: Vec<KeyStatus>,
+    pub key_store: KeyStoreStatus,
+}
+
+/// What "Test connection" found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionCheck {
+    pub models: Vec<ModelInfo>,
+    /// Whether the chosen model is among them.
+    pub model_available: bool,
+}
+
+pub fn load(conn: &Connection) -> rusqlite::Result<Option<ProviderConfig>> {
+    settings::get(conn, PROVIDER_KEY)
+}
+
+/// Checks and stores the provider settings (not the key).
+pub fn save(conn: &Connection, config: &ProviderConfig) -> Result<ProviderConfig, AppError> {
+    let config = normalise(config.clone())?;
+    settings::set(conn, PROVIDER_KEY, &config)?;
+    Ok(config)
+}
+
+/// Trims the fields and refuses settings that cannot work.
+pub fn normalise(mut config: ProviderConfig) -> Result<ProviderConfig, AppError> {
+    config.base_url = config.base_url.trim().trim_end_matches('/').to_owned();
+    config.model = config.model.trim().to_owned();
+    if config.base_url.is_empty() {
+        config.base_url = config.kind.default_base_url().to_owned();
+    }
+    match reqwest::Url::parse(&config.base_url) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {}
+        _ => {
+            return Err(AppError::invalid(format!(
+                "“{}” is not a web address. It should look like {}.",
+                config.base_url,
+                config.kind.default_base_url()
+            )));
+        }
+    }
+    if config.context_length.is_some_and(|n| n < 512) {
+        return Err(AppError::invalid(
+            "A context length under 512 tokens is too small to hold a conversation.",
+        ));
+    }
+    Ok(config)
+}
+
+pub fn provider_settings(
+    conn: &Connection,
+    secrets: &Secrets,
+) -> Result<ProviderSettings, AppError> {
+    let active = load(conn)?;
+    let keys = ProviderKind::ALL
+        .into_iter()
+        .map(|kind| secrets.key_status(kind))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| AppError::keyring(e.to_string()))?;
+    Ok(ProviderSettings {
+        active,
+        keys,
+        key_store: secrets.status(),
+    })
+}
+
+/// A provider for `config` with its stored key.
+pub fn provider(
+    config: &ProviderConfig,
+    secrets: &Secrets,
+    limits: Limits,
+) -> Result<Provider, AppError> {
+    let config = normalise(config.clone())?;
+    let key = if config.kind.needs_key() {
+        secrets
+            .get(config.kind)
+            .map_err(|e| AppError::keyring(e.to_string()))?
+    } else {
+        None
+    };
+    Ok(Provider::new(config, key, limits)?)
+}
+
+/// Lists the provider's models with the stored key: proves the address, the
+/// key and the model without spending tokens.
+pub async fn check(provider: &Provider) -> Result<ConnectionCheck, ProviderError> {
+    let models = provider.list_models().await?;
+    let wanted = &provider.config().model;
+    let model_available = !wanted.is_empty() && models.iter().any(|m| &m.id == wanted);
+    Ok(ConnectionCheck {
+        models,
+        model_available,
+    })
+}
+
+impl From<ProviderError> for AppError {
+    fn from(e: ProviderError) -> Self {
+        use crate::ErrorCode as C;
+        let code = match e.kind {
+            ProviderErrorKind::NoKey => C::NoKey,
+            ProviderErrorKind::BadKey => C::BadKey,
+            ProviderErrorKind::RateLimited => C::RateLimited,
+            ProviderErrorKind::Overloaded => C::Overloaded,
+            ProviderErrorKind::ServerError => C::ServerError,
+            ProviderErrorKind::ModelNotFound => C::ModelNotFound,
+            ProviderErrorKind::Rejected => C::Rejected,
+            ProviderErrorKind::Unreachable => C::Unreachable,
+            ProviderErrorKind::ConnectTimeout => C::ConnectTimeout,
+            ProviderErrorKind::ResponseTimeout => C::ResponseTimeout,
+            ProviderErrorKind::IdleTimeout => C::IdleTimeout,
+            ProviderErrorKind::Dropped => C::Dropped,
+            ProviderErrorKind::Malformed => C::Malformed,
+            ProviderErrorKind::Cancelled => C::Cancelled,
+            ProviderErrorKind::Misconfigured => C::InvalidInput,
+        };
+        AppError {
+            code,
+            message: e.message,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(base_url: &str) -> ProviderConfig {
+        ProviderConfig {
+            kind: ProviderKind::OpenaiCompatible,
+            base_url: base_url.into(),
+            model: "  gpt-4o-mini ".into(),
+            context_length: None,
+        }
+    }
+
+    #[test]
+    fn settings_are_trimmed_and_an_empty_address_means_the_default() {
+        let c = normalise(config("  http://localhost:1234/v1/ ")).unwrap();
+        assert_eq!(c.base_url, "http://localhost:1234/v1");
+        assert_eq!(c.model, "gpt-4o-mini");
+        assert_eq!(
+            normalise(config("")).unwrap().base_url,
+            "https://api.openai.com/v1"
+        );
+    }
+
+    #[test]
+    fn addresses_that_cannot_work_are_refused_with_an_example() {
+        for bad in ["localhost:1234", "ftp://x", "http://", "not a url"] {
+            let e = normalise(config(bad)).unwrap_err();
+            assert_eq!(e.code, crate::ErrorCode::InvalidInput, "{bad}");
+            assert!(
+                e.message.contains("https://api.openai.com/v1"),
+                "{}",
+                e.message
+            );
+        }
+    }
+
+    #[test]
+    fn saved_settings_hold_no_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = crate::store::Store::open(dir.path().join("j.db")).unwrap();
+        let secrets = Secrets::session_only(None);
+        secrets
+            .set(ProviderKind::OpenaiCompatible, "sk-secret-abcd")
+            .unwrap();
+        store
+            .run(|c| save(c, &config("http://127.0.0.1:9/v1")))
+            .unwrap();
+        let shown = store.run(|c| provider_settings(c, &secrets)).unwrap();
+        assert_eq!(shown.active.unwrap().model, "gpt-4o-mini");
+        let json = serde_json::to_string(&shown.keys).unwrap();
+        assert!(
+            json.contains("\"lastFour\":\"abcd\"") && !json.contains("sk-secret"),
+            "{json}"
+        );
+    }
+}

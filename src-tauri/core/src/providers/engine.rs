@@ -1,0 +1,464 @@
+//! The one streaming loop shared by every format: connect, send, read the
+//! stream piece by piece, and handle timeouts, retries and cancellation.
+
+use std::pin::Pin;
+use std::time::Duration;
+
+use bytes::{Buf, BytesMut};
+use eventsource_stream::Eventsource;
+use futures_util::{Stream, StreamExt};
+use tokio_util::sync::CancellationToken;
+
+use super::error::{ProviderErrorKind, redact};
+use super::formats::{self, Framing, Piece};
+use super::{
+    ChatRequest, Completion, Limits, ModelInfo, ProviderConfig, ProviderError, ProviderKind, Usage,
+};
+
+/// A reply that did not finish: the words that did arrive are kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamFailure {
+    pub error: ProviderError,
+    pub partial: String,
+    pub usage: Usage,
+}
+
+/// A configured provider, ready to stream replies.
+#[derive(Clone)]
+pub struct Provider {
+    http: reqwest::Client,
+    config: ProviderConfig,
+    key: Option<String>,
+    limits: Limits,
+}
+
+// Never print the key.
+impl std::fmt::Debug for Provider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Provider")
+            .field("config", &self.config)
+            .field("key", &self.key.as_ref().map(|_| "[set]"))
+            .finish()
+    }
+}
+
+/// One framed piece of a stream: the SSE event name (empty for NDJSON) and its data.
+type Frame = (String, String);
+type Frames = Pin<Box<dyn Stream<Item = Result<Frame, ProviderError>> + Send>>;
+
+impl Provider {
+    /// A provider for `config`. `key` is required for providers that need one.
+    pub fn new(
+        config: ProviderConfig,
+        key: Option<String>,
+        limits: Limits,
+    ) -> Result<Provider, ProviderError> {
+        let url = formats::base(&config);
+        let parsed = reqwest::Url::parse(url).map_err(|_| {
+            ProviderError::new(
+                ProviderErrorKind::Misconfigured,
+                format!(
+                    "“{url}” is not a web address. It should look like {}.",
+                    config.kind.default_base_url()
+                ),
+            )
+        })?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(ProviderError::new(
+                ProviderErrorKind::Misconfigured,
+                "The base URL must start with http:// or https://.",
+            ));
+        }
+        let key = key.filter(|k| !k.trim().is_empty());
+        if config.kind.needs_key() && key.is_none() {
+            return Err(ProviderError::new(
+                ProviderErrorKind::NoKey,
+                "No API key is set for this provider. Add one in Settings.",
+            ));
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(limits.connect)
+            .user_agent(concat!("Hearth/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| {
+                ProviderError::new(
+                    ProviderErrorKind::Misconfigured,
+                    format!("HTTP client: {e}"),
+                )
+            })?;
+        Ok(Provider {
+            http,
+            config,
+            key,
+            limits,
+        })
+    }
+
+    pub fn config(&self) -> &ProviderConfig {
+        &self.config
+    }
+
+    fn host(&self) -> String {
+        reqwest::Url::parse(formats::base(&self.config))
+            .ok()
+            .and_then(|u| {
+                u.host_str().map(|h| match u.port() {
+                    Some(p) => format!("{h}:{p}"),
+                    None => h.to_owned(),
+                })
+            })
+            .unwrap_or_else(|| self.config.base_url.clone())
+    }
+
+    fn transport_error(&self, e: &reqwest::Error) -> ProviderError {
+        if e.is_connect() {
+            let timed_out = e.is_timeout()
+                || std::error::Error::source(e)
+                    .is_some_and(|s| s.to_string().contains("timed out"));
+            if timed_out {
+                return ProviderError::new(
+                    ProviderErrorKind::ConnectTimeout,
+                    format!(
+                        "{} didn't answer in time. Check the address and your connection.",
+                        self.host()
+                    ),
+                );
+            }
+            return ProviderError::new(
+                ProviderErrorKind::Unreachable,
+                format!(
+                    "Couldn't reach {}. Check the address, your connection, or that the server is running.",
+                    self.host()
+                ),
+            );
+        }
+        if e.is_timeout() {
+            return self.response_timeout();
+        }
+        ProviderError::new(
+            ProviderErrorKind::Dropped,
+            "The connection to the provider was cut in the middle of the reply.",
+        )
+    }
+
+    fn response_timeout(&self) -> ProviderError {
+        ProviderError::new(
+            ProviderErrorKind::ResponseTimeout,
+            format!(
+                "{} accepted the request but didn't start answering within {} s.",
+                self.host(),
+                self.limits.response.as_secs()
+            ),
+        )
+    }
+
+    /// Sends a request; non-success statuses become errors. The key only ever
+    /// goes into the request's headers.
+    async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, ProviderError> {
+        let request = formats::authorise(self.config.kind, request, self.key.as_deref());
+        let response = tokio::time::timeout(self.limits.response, request.send())
+            .await
+            .map_err(|_| self.response_timeout())?
+            .map_err(|e| self.transport_error(&e))?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response);
+        }
+        let retry_after = retry_after(response.headers());
+        let body = tokio::time::timeout(self.limits.idle, response.bytes())
+            .await
+            .ok()
+            .and_then(Result::ok);
+        let text = body
+            .as_deref()
+            .and_then(provider_message)
+            .map(|t| redact(&t, self.key.as_deref()));
+        Err(ProviderError::for_status(
+            status.as_u16(),
+            retry_after,
+            text.as_deref(),
+        ))
+    }
+
+    /// The models this provider offers.
+    pub async fn list_models(&self) -> Result<Vec<ModelInfo>, ProviderError> {
+        let response = self
+            .send(self.http.get(formats::models_url(&self.config)))
+            .await?;
+        let body = tokio::time::timeout(self.limits.idle, response.json::<serde_json::Value>())
+            .await
+            .map_err(|_| self.idle_timeout())?
+            .map_err(|_| ProviderError::malformed("a model list that is not JSON"))?;
+        formats::parse_models(self.config.kind, &body)
+    }
+
+    fn idle_timeout(&self) -> ProviderError {
+        ProviderError::new(
+            ProviderErrorKind::IdleTimeout,
+            format!(
+                "The reply stalled: nothing arrived for {} s.",
+                self.limits.idle.as_secs()
+            ),
+        )
+    }
+
+    /// Streams a reply, calling `on_delta` with each piece of text as it
+    /// arrives. Failures before the first piece of text are retried with
+    /// backoff (honouring Retry-After); after it, a failure returns what
+    /// arrived, so no text is ever duplicated. Cancelling `cancel` drops the
+    /// connection at once.
+    pub async fn stream_chat(
+        &self,
+        request: &ChatRequest,
+        cancel: &CancellationToken,
+        on_delta: &mut (dyn FnMut(&str) + Send),
+    ) -> Result<Completion, StreamFailure> {
+        let body = formats::chat_body(&self.config, request);
+        let mut text = String::new();
+        let mut usage = Usage::default();
+        let mut stop = None;
+        let mut attempt = 1;
+        loop {
+            let run = self.attempt(&body, on_delta, &mut text, &mut usage, &mut stop);
+            let outcome = tokio::select! {
+                biased;
+                _ = cancel.cancelled() => Err(ProviderError::cancelled()),
+                outcome = run => outcome,
+            };
+            let error = match outcome {
+                Ok(()) => {
+                    return Ok(Completion {
+                        text,
+                        usage,
+                        stop_reason: stop,
+                    });
+                }
+                Err(e) => e,
+            };
+            let wait = self.retry_wait(&error, attempt, text.is_empty());
+            let Some(wait) = wait else {
+                return Err(StreamFailure {
+                    error,
+                    partial: text,
+                    usage,
+                });
+            };
+            tracing::info!(attempt, kind = ?error.kind, wait_ms = wait.as_millis() as u64, "retrying before the first token");
+            tokio::select! {
+                _ = cancel.cancelled() => {
+                    return Err(StreamFailure { error: ProviderError::cancelled(), partial: text, usage });
+                }
+                _ = tokio::time::sleep(wait) => {}
+            }
+            attempt += 1;
+        }
+    }
+
+    /// How long to wait before trying again, or `None` to give up.
+    fn retry_wait(
+        &self,
+        error: &ProviderError,
+        attempt: u32,
+        nothing_yet: bool,
+    ) -> Option<Duration> {
+        let retryable = nothing_yet
+            && attempt < self.limits.attempts
+            && error.is_transient()
+            // A server that accepts and never answers would only keep us waiting.
+            && error.kind != ProviderErrorKind::ResponseTimeout;
+        if !retryable {
+            return None;
+        }
+        match error.retry_after {
+            Some(asked) if asked > self.limits.max_wait => None,
+            Some(asked) => Some(asked),
+            None => Some(self.limits.backoff * 2u32.saturating_pow(attempt - 1)),
+        }
+    }
+
+    async fn attempt(
+        &self,
+        body: &serde_json::Value,
+        on_delta: &mut (dyn FnMut(&str) + Send),
+        text: &mut String,
+        usage: &mut Usage,
+        stop: &mut Option<String>,
+    ) -> Result<(), ProviderError> {
+        let response = self
+            .send(self.http.post(formats::chat_url(&self.config)).json(body))
+            .await?;
+        let mut frames = frames(self.config.kind, response.bytes_stream());
+        loop {
+            let next = tokio::time::timeout(self.limits.idle, frames.next())
+                .await
+                .map_err(|_| self.idle_timeout())?;
+            let Some(frame) = next else {
+                // The stream ended without the format's end marker.
+                return if stop.is_some() {
+                    Ok(())
+                } else {
+                    Err(ProviderError::new(
+                        ProviderErrorKind::Dropped,
+                        "The connection to the provider was cut in the middle of the reply.",
+                    ))
+                };
+            };
+            let (event, data) = frame?;
+            let mut pieces = Vec::new();
+            formats::decode(self.config.kind, &event, &data, usage, &mut pieces)?;
+            for piece in pieces {
+                match piece {
+                    Piece::Text(t) => {
+                        text.push_str(&t);
+                        on_delta(&t);
+                    }
+                    Piece::Stop(reason) => *stop = Some(reason),
+                    Piece::End => return Ok(()),
+                }
+            }
+        }
+    }
+}
+
+/// Splits a response body into frames according to the format.
+fn frames<S, E>(kind: ProviderKind, body: S) -> Frames
+where
+    S: Stream<Item = Result<bytes::Bytes, E>> + Send + 'static,
+    E: std::error::Error + Send + Sync + 'static,
+{
+    let dropped = || {
+        ProviderError::new(
+            ProviderErrorKind::Dropped,
+            "The connection to the provider was cut in the middle of the reply.",
+        )
+    };
+    match formats::framing(kind) {
+        Framing::Sse => Box::pin(body.eventsource().map(move |item| match item {
+            Ok(event) => Ok((event.event, event.data)),
+            Err(eventsource_stream::EventStreamError::Transport(_)) => Err(dropped()),
+            Err(_) => Err(ProviderError::malformed("a broken event stream")),
+        })),
+        Framing::Ndjson => {
+            let state = (Box::pin(body), BytesMut::new(), false);
+            Box::pin(futures_util::stream::unfold(
+                state,
+                move |(mut body, mut buf, mut ended)| async move {
+                    loop {
+                        if let Some(pos) = buf.iter().position(|b| *b == b'\n') {
+                            let line = buf.split_to(pos + 1);
+                            let line = &line[..pos];
+                            if line.iter().all(u8::is_ascii_whitespace) {
+                                continue;
+                            }
+                            let item = std::str::from_utf8(line)
+                                .map(|l| (String::new(), l.to_owned()))
+                                .map_err(|_| ProviderError::malformed("a line that is not UTF-8"));
+                            return Some((item, (body, buf, ended)));
+                        }
+                        if ended {
+                            if buf.is_empty() {
+                                return None;
+                            }
+                            let rest = std::mem::take(&mut buf);
+                            let item = std::str::from_utf8(rest.chunk())
+                                .map(|l| (String::new(), l.to_owned()))
+                                .map_err(|_| ProviderError::malformed("a line that is not UTF-8"));
+                            return Some((item, (body, buf, ended)));
+                        }
+                        match body.next().await {
+                            Some(Ok(bytes)) => buf.extend_from_slice(&bytes),
+                            Some(Err(_)) => return Some((Err(dropped()), (body, buf, true))),
+                            None => ended = true,
+                        }
+                    }
+                },
+            ))
+        }
+    }
+}
+
+/// Reads a whole streamed body in the given format: the text and the usage.
+/// The same framing and decoding the live stream uses, over bytes already in
+/// hand (for tests, benchmarks and replaying a saved stream).
+pub async fn read_stream<S, E>(
+    kind: ProviderKind,
+    body: S,
+) -> Result<(String, Usage), ProviderError>
+where
+    S: Stream<Item = Result<bytes::Bytes, E>> + Send + 'static,
+    E: std::error::Error + Send + Sync + 'static,
+{
+    let mut frames = frames(kind, body);
+    let (mut text, mut usage) = (String::new(), Usage::default());
+    while let Some(frame) = frames.next().await {
+        let (event, data) = frame?;
+        let mut pieces = Vec::new();
+        formats::decode(kind, &event, &data, &mut usage, &mut pieces)?;
+        for piece in pieces {
+            match piece {
+                Piece::Text(t) => text.push_str(&t),
+                Piece::End => return Ok((text, usage)),
+                Piece::Stop(_) => {}
+            }
+        }
+    }
+    Ok((text, usage))
+}
+
+/// Retry-After in seconds or as an HTTP date; also `retry-after-ms`.
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let value = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
+    if let Some(ms) = value("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
+        return Some(Duration::from_millis(ms.max(0.0) as u64));
+    }
+    let v = value("retry-after")?;
+    if let Ok(secs) = v.parse::<f64>() {
+        return Some(Duration::from_secs_f64(secs.max(0.0)));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+    let secs = (at.with_timezone(&chrono::Utc) - chrono::Utc::now())
+        .num_milliseconds()
+        .max(0);
+    Some(Duration::from_millis(secs as u64))
+}
+
+/// The human part of a provider's error body, in any of the three shapes.
+fn provider_message(body: &[u8]) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let m = v["error"]["message"]
+        .as_str()
+        .or_else(|| v["error"].as_str())?;
+    Some(m.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_in_seconds_milliseconds_and_dates() {
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert("retry-after", "7".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
+        h.insert("retry-after-ms", "1500".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_millis(1500)));
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert(
+            "retry-after",
+            "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
+        );
+        assert_eq!(
+            retry_after(&h),
+            Some(Duration::ZERO),
+            "a date in the past means now"
+        );
+    }
+}

@@ -1,0 +1,171 @@
+//! Model providers: one streaming chat interface over three wire formats
+//! (OpenAI-compatible chat completions, Anthropic Messages, Ollama), with
+//! model listing, token usage, timeouts, retries before the first token, and
+//! cancellation that drops the connection at once.
+
+mod engine;
+mod error;
+mod formats;
+pub mod ollama;
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+pub use engine::{Provider, StreamFailure, read_stream};
+pub use error::{ProviderError, ProviderErrorKind};
+pub use formats::known_context_length;
+
+/// Which wire format a provider speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProviderKind {
+    /// OpenAI, OpenRouter, Groq, LM Studio, llama.cpp's server, vLLM, …
+    OpenaiCompatible,
+    Anthropic,
+    Ollama,
+}
+
+impl ProviderKind {
+    pub const ALL: [ProviderKind; 3] = [
+        ProviderKind::OpenaiCompatible,
+        ProviderKind::Anthropic,
+        ProviderKind::Ollama,
+    ];
+
+    /// A stable name, used for the keyring entry and settings.
+    pub fn id(self) -> &'static str {
+        match self {
+            ProviderKind::OpenaiCompatible => "openai-compatible",
+            ProviderKind::Anthropic => "anthropic",
+            ProviderKind::Ollama => "ollama",
+        }
+    }
+
+    pub fn default_base_url(self) -> &'static str {
+        match self {
+            ProviderKind::OpenaiCompatible => "https://api.openai.com/v1",
+            ProviderKind::Anthropic => "https://api.anthropic.com",
+            ProviderKind::Ollama => ollama::DEFAULT_URL,
+        }
+    }
+
+    /// Whether calls need an API key (a local Ollama does not).
+    pub fn needs_key(self) -> bool {
+        !matches!(self, ProviderKind::Ollama)
+    }
+}
+
+/// What the UI needs to know about a kind of provider.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderInfo {
+    pub kind: ProviderKind,
+    pub default_base_url: &'static str,
+    pub needs_key: bool,
+}
+
+/// Every kind of provider, in the order Settings offers them.
+pub fn catalogue() -> Vec<ProviderInfo> {
+    [
+        ProviderKind::Ollama,
+        ProviderKind::OpenaiCompatible,
+        ProviderKind::Anthropic,
+    ]
+    .into_iter()
+    .map(|kind| ProviderInfo {
+        kind,
+        default_base_url: kind.default_base_url(),
+        needs_key: kind.needs_key(),
+    })
+    .collect()
+}
+
+/// The non-secret settings of the provider in use.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderConfig {
+    pub kind: ProviderKind,
+    pub base_url: String,
+    pub model: String,
+    /// The model's context window in tokens, when the user set it.
+    pub context_length: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "lowercase")]
+pub enum ChatRole {
+    User,
+    Assistant,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    pub role: ChatRole,
+    pub content: String,
+}
+
+/// One request for a reply.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatRequest {
+    pub system: Option<String>,
+    pub messages: Vec<ChatMessage>,
+    pub max_tokens: u32,
+    pub temperature: Option<f32>,
+}
+
+/// Tokens the provider counted, where it reports them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Usage {
+    pub input_tokens: Option<u32>,
+    pub output_tokens: Option<u32>,
+}
+
+/// A finished reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completion {
+    pub text: String,
+    pub usage: Usage,
+    pub stop_reason: Option<String>,
+}
+
+/// A model a provider offers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelInfo {
+    pub id: String,
+    pub context_length: Option<u32>,
+}
+
+/// How long to wait, and how often to try again.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// To open the connection.
+    pub connect: Duration,
+    /// From sending the request to the start of the answer.
+    pub response: Duration,
+    /// Between two pieces of a streamed answer.
+    pub idle: Duration,
+    /// Attempts in all, counting the first; retries happen only before the
+    /// first token.
+    pub attempts: u32,
+    /// The first pause between attempts; it doubles each time.
+    pub backoff: Duration,
+    /// The longest pause Hearth waits on its own (a longer Retry-After is
+    /// reported to the user instead).
+    pub max_wait: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            connect: Duration::from_secs(10),
+            response: Duration::from_secs(120),
+            idle: Duration::from_secs(60),
+            attempts: 3,
+            backoff: Duration::from_millis(500),
+            max_wait: Duration::from_secs(20),
+        }
+    }
+}

@@ -1,0 +1,455 @@
+//! Every provider format through the real reqwest client, over loopback HTTP,
+//! against the fake provider: streaming, model lists, and each fault.
+
+use std::time::{Duration, Instant};
+
+use hearth_core::providers::{
+    ChatMessage, ChatRequest, ChatRole, Limits, Provider, ProviderConfig, ProviderErrorKind,
+    ProviderKind, StreamFailure,
+};
+use hearth_fake_provider::{FakeProvider, Format, Step};
+use tokio_util::sync::CancellationToken;
+
+const KEY: &str = "sk-test-5f3a9c1e7b2d4680a1b2c3d4wxyz";
+
+fn format(kind: ProviderKind) -> Format {
+    match kind {
+        ProviderKind::OpenaiCompatible => Format::OpenAi,
+        ProviderKind::Anthropic => Format::Anthropic,
+        ProviderKind::Ollama => Format::Ollama,
+    }
+}
+
+/// Short limits, so faults show quickly.
+fn limits() -> Limits {
+    Limits {
+        connect: Duration::from_secs(2),
+        response: Duration::from_millis(400),
+        idle: Duration::from_millis(400),
+        attempts: 3,
+        backoff: Duration::from_millis(10),
+        max_wait: Duration::from_secs(2),
+    }
+}
+
+fn provider(server: &FakeProvider, kind: ProviderKind, key: &str) -> Provider {
+    let config = ProviderConfig {
+        kind,
+        base_url: server.base_url(format(kind)),
+        model: "fake-small".into(),
+        context_length: None,
+    };
+    Provider::new(config, Some(key.to_owned()), limits()).unwrap()
+}
+
+fn request() -> ChatRequest {
+    ChatRequest {
+        system: Some("You are Samantha, warm and curious.".into()),
+        messages: vec![ChatMessage {
+            role: ChatRole::User,
+            content: "Help me write to Catherine".into(),
+        }],
+        max_tokens: 256,
+        temperature: None,
+    }
+}
+
+async fn stream(
+    p: &Provider,
+) -> (
+    Vec<String>,
+    Result<hearth_core::providers::Completion, StreamFailure>,
+) {
+    let mut deltas = Vec::new();
+    let result = p
+        .stream_chat(&request(), &CancellationToken::new(), &mut |d: &str| {
+            deltas.push(d.to_owned())
+        })
+        .await;
+    (deltas, result)
+}
+
+fn assert_no_key(text: &str) {
+    assert!(!text.contains(KEY), "the API key leaked into: {text}");
+    assert!(
+        !text.contains(&KEY[KEY.len() - 8..]),
+        "part of the API key leaked into: {text}"
+    );
+}
+
+#[tokio::test]
+async fn each_format_streams_a_multi_chunk_reply_with_usage() {
+    let chunks = [
+        "Dear ",
+        "Catherine,",
+        " I still ",
+        "think of you. ",
+        "“Ünïcødé” ✉️\n",
+    ];
+    for kind in ProviderKind::ALL {
+        let server = FakeProvider::start().await;
+        server.require_key(KEY);
+        server.script([Step::reply(chunks)]);
+        let (deltas, result) = stream(&provider(&server, kind, KEY)).await;
+        let done = result.unwrap_or_else(|f| panic!("{kind:?}: {f:?}"));
+        assert_eq!(
+            deltas, chunks,
+            "{kind:?}: every chunk, in order, none merged or lost"
+        );
+        assert_eq!(done.text, chunks.concat());
+        assert_eq!(
+            done.usage.output_tokens,
+            Some(chunks.len() as u32),
+            "{kind:?}"
+        );
+        assert_eq!(
+            done.usage.input_tokens,
+            Some(11),
+            "{kind:?}: the prompt's tokens as reported"
+        );
+
+        let sent = &server.requests()[0];
+        assert_eq!(sent.body["stream"], true);
+        assert_eq!(sent.body["model"], "fake-small");
+        match kind {
+            ProviderKind::OpenaiCompatible => {
+                assert_eq!(sent.path, "/v1/chat/completions");
+                assert_eq!(
+                    sent.header("authorization"),
+                    Some(format!("Bearer {KEY}").as_str())
+                );
+                assert_eq!(sent.body["messages"][0]["role"], "system");
+            }
+            ProviderKind::Anthropic => {
+                assert_eq!(sent.path, "/v1/messages");
+                assert_eq!(sent.header("x-api-key"), Some(KEY));
+                assert_eq!(sent.header("anthropic-version"), Some("2023-06-01"));
+                assert_eq!(sent.body["system"], "You are Samantha, warm and curious.");
+                assert_eq!(sent.body["max_tokens"], 256);
+            }
+            ProviderKind::Ollama => assert_eq!(sent.path, "/api/chat"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn each_format_lists_its_models() {
+    for kind in ProviderKind::ALL {
+        let server = FakeProvider::start().await;
+        server.set_models(&["zeta", "alpha"]);
+        let models = provider(&server, kind, KEY).list_models().await.unwrap();
+        let ids: Vec<_> = models.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(ids, ["alpha", "zeta"], "{kind:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_key_is_a_bad_key_error_that_never_echoes_the_key() {
+    for kind in [ProviderKind::OpenaiCompatible, ProviderKind::Anthropic] {
+        let server = FakeProvider::start().await;
+        server.require_key("sk-the-right-one-0000");
+        let p = provider(&server, kind, KEY);
+        let (_, result) = stream(&p).await;
+        let failure = result.unwrap_err();
+        assert_eq!(failure.error.kind, ProviderErrorKind::BadKey, "{kind:?}");
+        assert_eq!(server.requests().len(), 1, "a refused key is not retried");
+        let listed = p.list_models().await.unwrap_err();
+        assert_eq!(listed.kind, ProviderErrorKind::BadKey);
+        for text in [
+            failure.error.message.clone(),
+            format!("{failure:?}"),
+            format!("{p:?}"),
+            listed.message,
+        ] {
+            assert_no_key(&text);
+        }
+    }
+}
+
+#[tokio::test]
+async fn rate_limits_are_retried_after_the_time_the_provider_asked_for() {
+    let server = FakeProvider::start().await;
+    server.script([
+        Step::Status {
+            code: 429,
+            retry_after: Some(1),
+            message: "slow down".into(),
+        },
+        Step::reply(["Here ", "I am."]),
+    ]);
+    let (deltas, result) = stream(&provider(&server, ProviderKind::Anthropic, KEY)).await;
+    assert_eq!(result.unwrap().text, "Here I am.");
+    assert_eq!(deltas, ["Here ", "I am."]);
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2);
+    assert!(
+        requests[1].at - requests[0].at >= Duration::from_secs(1),
+        "the retry must wait for Retry-After"
+    );
+}
+
+#[tokio::test]
+async fn a_long_retry_after_is_reported_not_waited_for() {
+    let server = FakeProvider::start().await;
+    server.script([Step::Status {
+        code: 429,
+        retry_after: Some(90),
+        message: "quota".into(),
+    }]);
+    let (_, result) = stream(&provider(&server, ProviderKind::OpenaiCompatible, KEY)).await;
+    let error = result.unwrap_err().error;
+    assert_eq!(error.kind, ProviderErrorKind::RateLimited);
+    assert_eq!(error.retry_after, Some(Duration::from_secs(90)));
+    assert!(error.message.contains("90 s"), "{}", error.message);
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_with_backoff_then_reported() {
+    for (code, kind) in [
+        (500, ProviderErrorKind::ServerError),
+        (529, ProviderErrorKind::Overloaded),
+        (503, ProviderErrorKind::Overloaded),
+    ] {
+        let server = FakeProvider::start().await;
+        server.script((0..3).map(|_| Step::Status {
+            code,
+            retry_after: None,
+            message: "oops".into(),
+        }));
+        let (deltas, result) = stream(&provider(&server, ProviderKind::Ollama, KEY)).await;
+        let failure = result.unwrap_err();
+        assert_eq!(failure.error.kind, kind, "HTTP {code}");
+        assert!(deltas.is_empty() && failure.partial.is_empty());
+        assert_eq!(
+            server.requests().len(),
+            3,
+            "HTTP {code}: tried three times in all"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_drop_before_the_first_token_is_retried_transparently() {
+    for kind in ProviderKind::ALL {
+        let server = FakeProvider::start().await;
+        server.script([
+            Step::DropAfter { chunks: vec![] },
+            Step::reply(["second ", "try"]),
+        ]);
+        let (deltas, result) = stream(&provider(&server, kind, KEY)).await;
+        assert_eq!(result.unwrap().text, "second try", "{kind:?}");
+        assert_eq!(deltas, ["second ", "try"]);
+    }
+}
+
+#[tokio::test]
+async fn a_drop_mid_stream_keeps_the_partial_reply_and_never_repeats_text() {
+    for kind in ProviderKind::ALL {
+        let server = FakeProvider::start().await;
+        server.script([
+            Step::DropAfter {
+                chunks: vec!["I was ".into(), "saying".into()],
+            },
+            Step::reply(["again"]),
+        ]);
+        let mut deltas = Vec::new();
+        let result = provider(&server, kind, KEY)
+            .stream_chat(&request(), &CancellationToken::new(), &mut |d: &str| {
+                deltas.push(d.to_owned());
+                if deltas.len() == 2 {
+                    server.drop_connection();
+                }
+            })
+            .await;
+        let failure = result.unwrap_err();
+        assert_eq!(failure.error.kind, ProviderErrorKind::Dropped, "{kind:?}");
+        assert_eq!(failure.partial, "I was saying");
+        assert_eq!(
+            deltas,
+            ["I was ", "saying"],
+            "{kind:?}: no retry once text has been shown"
+        );
+        assert_eq!(server.requests().len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn a_malformed_chunk_is_reported_with_the_partial_reply() {
+    for kind in ProviderKind::ALL {
+        let server = FakeProvider::start().await;
+        server.script([Step::MalformedAfter {
+            chunks: vec!["Before the garbage".into()],
+        }]);
+        let (_, result) = stream(&provider(&server, kind, KEY)).await;
+        let failure = result.unwrap_err();
+        assert_eq!(failure.error.kind, ProviderErrorKind::Malformed, "{kind:?}");
+        assert_eq!(failure.partial, "Before the garbage");
+    }
+}
+
+#[tokio::test]
+async fn an_error_event_in_the_stream_ends_the_reply_with_its_kind() {
+    let server = FakeProvider::start().await;
+    server.script([Step::ErrorEventAfter {
+        chunks: vec!["Half".into()],
+        message: "Overloaded".into(),
+    }]);
+    let (_, result) = stream(&provider(&server, ProviderKind::Anthropic, KEY)).await;
+    let failure = result.unwrap_err();
+    assert_eq!(failure.error.kind, ProviderErrorKind::Overloaded);
+    assert_eq!(failure.partial, "Half");
+}
+
+#[tokio::test]
+async fn a_stalled_stream_times_out_between_chunks() {
+    for kind in ProviderKind::ALL {
+        let server = FakeProvider::start().await;
+        server.script([Step::StallAfter {
+            chunks: vec!["And then".into()],
+        }]);
+        let (_, result) = stream(&provider(&server, kind, KEY)).await;
+        let failure = result.unwrap_err();
+        assert_eq!(
+            failure.error.kind,
+            ProviderErrorKind::IdleTimeout,
+            "{kind:?}"
+        );
+        assert_eq!(failure.partial, "And then");
+    }
+}
+
+#[tokio::test]
+async fn a_server_that_accepts_and_never_answers_times_out_without_retrying() {
+    let server = FakeProvider::start().await;
+    server.script([Step::Hang]);
+    let (_, result) = stream(&provider(&server, ProviderKind::OpenaiCompatible, KEY)).await;
+    assert_eq!(
+        result.unwrap_err().error.kind,
+        ProviderErrorKind::ResponseTimeout
+    );
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn nothing_listening_is_unreachable() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = ProviderConfig {
+        kind: ProviderKind::Ollama,
+        base_url: format!("http://127.0.0.1:{port}"),
+        model: "m".into(),
+        context_length: None,
+    };
+    let p = Provider::new(
+        config,
+        None,
+        Limits {
+            attempts: 1,
+            ..limits()
+        },
+    )
+    .unwrap();
+    let (_, result) = stream(&p).await;
+    let error = result.unwrap_err().error;
+    assert_eq!(error.kind, ProviderErrorKind::Unreachable);
+    assert!(
+        error.message.contains(&format!("127.0.0.1:{port}")),
+        "{}",
+        error.message
+    );
+}
+
+#[tokio::test]
+async fn cancelling_stops_the_reply_and_hangs_up_at_once() {
+    for kind in ProviderKind::ALL {
+        let server = FakeProvider::start().await;
+        let chunks: Vec<String> = (0..50).map(|i| format!("word{i} ")).collect();
+        server.script([Step::Reply {
+            chunks,
+            delay: Duration::from_millis(100),
+        }]);
+        let p = provider(&server, kind, KEY);
+        let cancel = CancellationToken::new();
+        let mut seen = Vec::new();
+        let canceller = cancel.clone();
+        let result = p
+            .stream_chat(&request(), &cancel, &mut |d: &str| {
+                seen.push(d.to_owned());
+                if seen.len() == 2 {
+                    canceller.cancel();
+                }
+            })
+            .await;
+        let failure = result.unwrap_err();
+        assert_eq!(failure.error.kind, ProviderErrorKind::Cancelled, "{kind:?}");
+        assert_eq!(failure.partial, "word0 word1 ");
+        // The server notices the closed connection on its next write.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while server.hangups() == 0 {
+            assert!(
+                Instant::now() < deadline,
+                "{kind:?}: the connection was not dropped"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn missing_keys_and_bad_addresses_are_refused_before_any_request() {
+    let config = |kind, base_url: &str| ProviderConfig {
+        kind,
+        base_url: base_url.into(),
+        model: "m".into(),
+        context_length: None,
+    };
+    let e = Provider::new(
+        config(ProviderKind::Anthropic, "https://api.anthropic.com"),
+        None,
+        limits(),
+    )
+    .unwrap_err();
+    assert_eq!(e.kind, ProviderErrorKind::NoKey);
+    let e = Provider::new(
+        config(ProviderKind::Ollama, "localhost:11434"),
+        None,
+        limits(),
+    )
+    .unwrap_err();
+    assert_eq!(e.kind, ProviderErrorKind::Misconfigured);
+    assert!(
+        Provider::new(
+            config(ProviderKind::Ollama, "http://127.0.0.1:11434/"),
+            None,
+            limits()
+        )
+        .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn a_local_ollama_is_detected_with_its_models() {
+    let server = FakeProvider::start().await;
+    server.set_models(&["llama3.2:1b"]);
+    let found = hearth_core::providers::ollama::detect(
+        &server.base_url(Format::Ollama),
+        Duration::from_secs(2),
+    )
+    .await;
+    assert_eq!(found.unwrap()[0].id, "llama3.2:1b");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let none = hearth_core::providers::ollama::detect(
+        &format!("http://127.0.0.1:{port}"),
+        Duration::from_millis(500),
+    )
+    .await;
+    assert_eq!(none, None);
+}
