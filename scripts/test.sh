@@ -7,8 +7,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 TAURI_DRIVER_VERSION=2.1.0
 
 ensure_build_tools
-# The end-to-end suite: a virtual display and WebKit's WebDriver.
-ensure_packages xvfb xauth webkit2gtk-driver
+# The end-to-end suite: a virtual display and WebKit's WebDriver. The keyring
+# tests: a private D-Bus session with GNOME's Secret Service.
+ensure_packages xvfb xauth webkit2gtk-driver dbus-daemon gnome-keyring
 if ! tauri-driver --help >/dev/null 2>&1 || [ "$(cargo install --list | grep -c "^tauri-driver v$TAURI_DRIVER_VERSION:")" -eq 0 ]; then
   say "installing tauri-driver $TAURI_DRIVER_VERSION"
   cargo install --locked --quiet tauri-driver --version "$TAURI_DRIVER_VERSION"
@@ -34,8 +35,14 @@ if cargo tree --locked -p hearth-core -e normal,build --prefix none | grep -qE '
   exit 1
 fi
 
-say "Rust tests"
-cargo test --locked --workspace --exclude hearth-e2e
+say "Rust tests (with a real Secret Service keyring in a private D-Bus session)"
+# gnome-keyring keeps its files under a throwaway XDG_DATA_HOME, so the tests
+# never touch the keyring of the person running them.
+keyring_home="$(mktemp -d)"
+trap 'rm -rf "$keyring_home"' EXIT
+XDG_DATA_HOME="$keyring_home" HEARTH_REQUIRE_KEYRING=1 dbus-run-session -- bash -c '
+  printf "hearth-tests" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+  exec cargo test --locked --workspace --exclude hearth-e2e'
 
 say "end-to-end tests (the real app under Xvfb, through WebDriver)"
 cargo build --locked -p hearth

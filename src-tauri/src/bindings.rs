@@ -6,15 +6,24 @@
 
 use tauri_specta::{Builder, collect_commands};
 
-use crate::commands;
+use crate::commands::{app, providers};
 
 pub fn builder() -> Builder<tauri::Wry> {
-    Builder::<tauri::Wry>::new().commands(collect_commands![
-        commands::app_info,
-        commands::get_preferences,
-        commands::set_theme,
-        commands::list_messages,
-    ])
+    Builder::<tauri::Wry>::new()
+        .commands(collect_commands![
+            app::app_info,
+            app::get_preferences,
+            app::set_theme,
+            app::list_messages,
+            providers::provider_settings,
+            providers::save_provider,
+            providers::set_api_key,
+            providers::remove_api_key,
+            providers::list_models,
+            providers::test_connection,
+            providers::detect_ollama,
+        ])
+        .constant("PROVIDERS", hearth_core::providers::catalogue())
 }
 
 #[cfg(test)]

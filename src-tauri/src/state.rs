@@ -5,8 +5,10 @@ use std::sync::Arc;
 
 use hearth_core::paths::DataDirSource;
 use hearth_core::preferences::{self, Theme};
-use hearth_core::store::{Store, StoreError};
+use hearth_core::secrets::Secrets;
+use hearth_core::store::Store;
 use hearth_core::{AppError, ErrorCode};
+use tokio::sync::OnceCell;
 
 pub struct AppState {
     pub data_dir: PathBuf,
@@ -14,7 +16,13 @@ pub struct AppState {
     /// Why the journal could not be opened, kept so the window can say so
     /// instead of the app vanishing at start-up.
     store: Result<Arc<Store>, AppError>,
+    /// Opened on first use: finding the keyring means a D-Bus round trip that
+    /// start-up need not wait for.
+    secrets: OnceCell<Arc<Secrets>>,
 }
+
+/// The keyring service name: the app's identifier.
+const KEYRING_SERVICE: &str = "app.hearth.desktop";
 
 impl AppState {
     pub fn open(data_dir: PathBuf, data_dir_source: DataDirSource) -> Self {
@@ -28,11 +36,25 @@ impl AppState {
             data_dir,
             data_dir_source,
             store,
+            secrets: OnceCell::new(),
         }
     }
 
     pub fn store(&self) -> Result<Arc<Store>, AppError> {
         self.store.clone()
+    }
+
+    pub async fn secrets(&self) -> Arc<Secrets> {
+        self.secrets
+            .get_or_init(|| async {
+                let opened =
+                    tauri::async_runtime::spawn_blocking(|| Secrets::open(KEYRING_SERVICE)).await;
+                Arc::new(opened.unwrap_or_else(|e| {
+                    Secrets::session_only(Some(format!("the keyring check failed: {e}")))
+                }))
+            })
+            .await
+            .clone()
     }
 
     pub fn startup_error(&self) -> Option<AppError> {
@@ -51,10 +73,11 @@ impl AppState {
     }
 
     /// Runs a journal operation off the main thread.
-    pub async fn journal<T, F>(&self, f: F) -> Result<T, AppError>
+    pub async fn journal<T, E, F>(&self, f: F) -> Result<T, AppError>
     where
         T: Send + 'static,
-        F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+        E: Into<AppError> + Send + 'static,
+        F: FnOnce(&Store) -> Result<T, E> + Send + 'static,
     {
         let store = self.store()?;
         tauri::async_runtime::spawn_blocking(move || f(&store))
@@ -63,7 +86,7 @@ impl AppState {
                 code: ErrorCode::Database,
                 message: format!("the journal task failed: {e}"),
             })?
-            .map_err(AppError::from)
+            .map_err(Into::into)
     }
 }
 

@@ -1,5 +1,4 @@
-//! IPC commands. Each parses its arguments, calls one core function and maps
-//! the error; nothing else.
+//! The app itself: what it knows about itself, preferences, history.
 
 use hearth_core::AppError;
 use hearth_core::paths::DataDirSource;

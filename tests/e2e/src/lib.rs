@@ -139,6 +139,7 @@ fn free_port() -> u16 {
 pub struct App {
     pub client: Client,
     _driver: Guard,
+    log: tempfile::NamedTempFile,
 }
 
 impl App {
@@ -146,6 +147,8 @@ impl App {
     pub async fn launch(display: &Display, data_dir: &Path) -> App {
         let port = free_port();
         let native_port = free_port();
+        // The app's stderr (its log) reaches us through the drivers.
+        let log = tempfile::NamedTempFile::new().expect("a log file");
         let driver = Guard::spawn(
             "tauri-driver",
             Command::new(tauri_driver())
@@ -159,11 +162,18 @@ impl App {
                 .env("HEARTH_DATA_DIR", data_dir)
                 // The virtual display has no GPU; skip the DMA-BUF renderer.
                 .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
-                // No session bus: the single-instance lock is skipped, and no
-                // test can reach a desktop's running Hearth.
-                .env_remove("DBUS_SESSION_BUS_ADDRESS")
+                // A bare session: a bus address that cannot exist. (Unset, GLib
+                // would autolaunch a session bus per launch, which daemonises
+                // out of reach and D-Bus-activates a keyring.) So the app finds
+                // no keyring and no single-instance lock, and no test can reach
+                // a desktop's running Hearth.
+                .env(
+                    "DBUS_SESSION_BUS_ADDRESS",
+                    "unix:path=/nonexistent/hearth-e2e-no-bus",
+                )
+                .env("NO_AT_BRIDGE", "1")
                 .stdout(Stdio::null())
-                .stderr(Stdio::inherit()),
+                .stderr(log.reopen().expect("the log file")),
         );
         wait_for_port(port).await;
 
@@ -180,7 +190,13 @@ impl App {
         App {
             client,
             _driver: driver,
+            log,
         }
+    }
+
+    /// Everything the app and its drivers wrote to stderr so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.log.path()).unwrap_or_default()
     }
 
     /// Waits for the element matching `css` and returns it.
@@ -197,6 +213,15 @@ impl App {
     pub async fn eval(&self, script: &str) -> serde_json::Value {
         self.client
             .execute(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {script}: {e}"))
+    }
+
+    /// Runs a script that finishes by calling its last argument, and returns
+    /// what it passed.
+    pub async fn eval_async(&self, script: &str) -> serde_json::Value {
+        self.client
+            .execute_async(script, vec![])
             .await
             .unwrap_or_else(|e| panic!("script failed: {script}: {e}"))
     }

@@ -43,6 +43,75 @@ async listMessages(before: number | null, limit: number) : Promise<Result<Messag
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+async providerSettings() : Promise<Result<ProviderSettings, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("provider_settings") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Stores the provider to use (its key is set separately).
+ */
+async saveProvider(config: ProviderConfig) : Promise<Result<ProviderSettings, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("save_provider", { config }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Stores or replaces a provider's API key in the key store. Only the key's
+ * status comes back.
+ */
+async setApiKey(provider: ProviderKind, key: string) : Promise<Result<KeyStatus, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_api_key", { provider, key }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async removeApiKey(provider: ProviderKind) : Promise<Result<KeyStatus, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("remove_api_key", { provider }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async listModels(config: ProviderConfig) : Promise<Result<ModelInfo[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_models", { config }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Tries the address, the key and the model without spending tokens.
+ */
+async testConnection(config: ProviderConfig) : Promise<Result<ConnectionCheck, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("test_connection", { config }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The models of a local Ollama, if one is running.
+ */
+async detectOllama() : Promise<Result<ModelInfo[] | null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("detect_ollama") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -52,7 +121,7 @@ async listMessages(before: number | null, limit: number) : Promise<Result<Messag
 
 /** user-defined constants **/
 
-
+export const PROVIDERS = [{"defaultBaseUrl":"http://127.0.0.1:11434","kind":"ollama","needsKey":false},{"defaultBaseUrl":"https://api.openai.com/v1","kind":"openai-compatible","needsKey":true},{"defaultBaseUrl":"https://api.anthropic.com","kind":"anthropic","needsKey":true}] as const;
 
 /** user-defined types **/
 
@@ -65,8 +134,45 @@ export type AppInfo = { version: string; dataDir: string; dataDirSource: DataDir
  * Set when the journal could not be opened: the window explains why.
  */
 startupError: AppError | null }
+/**
+ * What "Test connection" found.
+ */
+export type ConnectionCheck = { models: ModelInfo[]; 
+/**
+ * Whether the chosen model is among them.
+ */
+modelAvailable: boolean }
 export type DataDirSource = "argument" | "environment" | "portable" | "system"
-export type ErrorCode = "database_too_new" | "database_corrupt" | "database_busy" | "database" | "io" | "invalid_input"
+export type ErrorCode = "database_too_new" | "database_corrupt" | "database_busy" | "database" | "io" | "invalid_input" | 
+/**
+ * The system keyring failed.
+ */
+"keyring" | "no_key" | "bad_key" | "rate_limited" | "overloaded" | "server_error" | "model_not_found" | "rejected" | "unreachable" | "connect_timeout" | "response_timeout" | "idle_timeout" | "dropped" | "malformed" | "cancelled"
+/**
+ * What the UI may know about a provider's key.
+ */
+export type KeyStatus = { provider: ProviderKind; set: boolean; 
+/**
+ * The key's last four characters, to recognise it by.
+ */
+lastFour: string | null }
+/**
+ * Where keys are kept.
+ */
+export type KeyStoreKind = 
+/**
+ * The operating system's keyring.
+ */
+"keyring" | 
+/**
+ * Memory only, until Hearth closes (no keyring on this desktop).
+ */
+"sessionOnly"
+export type KeyStoreStatus = { kind: KeyStoreKind; 
+/**
+ * Why the keyring is not used, when it is not.
+ */
+detail: string | null }
 export type Message = { id: number; role: Role; content: string; status: MessageStatus; 
 /**
  * UTC milliseconds since the Unix epoch.
@@ -77,7 +183,31 @@ createdAt: number; model: string | null }
  * or the app died) keeps its words and is marked, never silently dropped.
  */
 export type MessageStatus = "complete" | "streaming" | "partial" | "error"
+/**
+ * A model a provider offers.
+ */
+export type ModelInfo = { id: string; contextLength: number | null }
 export type Preferences = { theme: Theme }
+/**
+ * The non-secret settings of the provider in use.
+ */
+export type ProviderConfig = { kind: ProviderKind; baseUrl: string; model: string; 
+/**
+ * The model's context window in tokens, when the user set it.
+ */
+contextLength: number | null }
+/**
+ * Which wire format a provider speaks.
+ */
+export type ProviderKind = 
+/**
+ * OpenAI, OpenRouter, Groq, LM Studio, llama.cpp's server, vLLM, …
+ */
+"openai-compatible" | "anthropic" | "ollama"
+/**
+ * Everything Settings shows about providers. Keys appear only as [`KeyStatus`].
+ */
+export type ProviderSettings = { active: ProviderConfig | null; keys: KeyStatus[]; keyStore: KeyStoreStatus }
 export type Role = "user" | "assistant"
 /**
  * Light, dark, or whatever the operating system uses.

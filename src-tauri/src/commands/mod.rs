@@ -1,0 +1,5 @@
+//! IPC commands, one file per area. Each parses its arguments, calls one core
+//! function and maps the error; nothing else.
+
+pub mod app;
+pub mod providers;

@@ -1,0 +1,115 @@
+//! Model providers: settings, keys, model lists, the connection check.
+
+use hearth_core::AppError;
+use hearth_core::connection::{self, ConnectionCheck, ProviderSettings};
+use hearth_core::providers::{self, Limits, ModelInfo, ProviderConfig, ProviderKind};
+use hearth_core::secrets::KeyStatus;
+use tauri::State;
+
+use crate::state::AppState;
+
+#[tauri::command]
+#[specta::specta]
+pub async fn provider_settings(state: State<'_, AppState>) -> Result<ProviderSettings, AppError> {
+    let secrets = state.secrets().await;
+    state
+        .journal(move |s| s.run(|c| connection::provider_settings(c, &secrets)))
+        .await
+}
+
+/// Stores the provider to use (its key is set separately).
+#[tauri::command]
+#[specta::specta]
+pub async fn save_provider(
+    state: State<'_, AppState>,
+    config: ProviderConfig,
+) -> Result<ProviderSettings, AppError> {
+    let secrets = state.secrets().await;
+    state
+        .journal(move |s| {
+            s.run(|c| {
+                connection::save(c, &config)?;
+                connection::provider_settings(c, &secrets)
+            })
+        })
+        .await
+}
+
+/// Stores or replaces a provider's API key in the key store. Only the key's
+/// status comes back.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_api_key(
+    state: State<'_, AppState>,
+    provider: ProviderKind,
+    key: String,
+) -> Result<KeyStatus, AppError> {
+    let secrets = state.secrets().await;
+    blocking(move || {
+        secrets
+            .set(provider, &key)
+            .map_err(|e| AppError::keyring(e.to_string()))
+    })
+    .await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn remove_api_key(
+    state: State<'_, AppState>,
+    provider: ProviderKind,
+) -> Result<KeyStatus, AppError> {
+    let secrets = state.secrets().await;
+    blocking(move || {
+        secrets
+            .remove(provider)
+            .map_err(|e| AppError::keyring(e.to_string()))
+    })
+    .await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_models(
+    state: State<'_, AppState>,
+    config: ProviderConfig,
+) -> Result<Vec<ModelInfo>, AppError> {
+    let secrets = state.secrets().await;
+    let provider =
+        blocking(move || connection::provider(&config, &secrets, Limits::default())).await?;
+    Ok(provider.list_models().await?)
+}
+
+/// Tries the address, the key and the model without spending tokens.
+#[tauri::command]
+#[specta::specta]
+pub async fn test_connection(
+    state: State<'_, AppState>,
+    config: ProviderConfig,
+) -> Result<ConnectionCheck, AppError> {
+    let secrets = state.secrets().await;
+    let provider =
+        blocking(move || connection::provider(&config, &secrets, Limits::default())).await?;
+    Ok(connection::check(&provider).await?)
+}
+
+/// The models of a local Ollama, if one is running.
+#[tauri::command]
+#[specta::specta]
+pub async fn detect_ollama() -> Result<Option<Vec<ModelInfo>>, AppError> {
+    Ok(providers::ollama::detect(
+        providers::ollama::DEFAULT_URL,
+        std::time::Duration::from_millis(800),
+    )
+    .await)
+}
+
+/// Keyring calls talk to D-Bus or the OS synchronously: keep them off the
+/// async workers.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
+    tauri::async_runtime::spawn_blocking(f)
+        .await
+        .map_err(|e| AppError::keyring(format!("the key store task failed: {e}")))?
+}
