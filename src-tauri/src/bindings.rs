@@ -22,6 +22,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             providers::list_models,
             providers::test_connection,
             providers::detect_ollama,
+            providers::try_reply,
+            providers::stop_reply,
         ])
         .constant("PROVIDERS", hearth_core::providers::catalogue())
 }

@@ -12,4 +12,6 @@ pub const COMMANDS: &[&str] = &[
     "list_models",
     "test_connection",
     "detect_ollama",
+    "try_reply",
+    "stop_reply",
 ];

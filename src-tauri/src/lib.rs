@@ -5,6 +5,7 @@ mod bindings;
 #[cfg(test)]
 mod command_names;
 mod commands;
+mod replies;
 mod state;
 
 use std::path::PathBuf;

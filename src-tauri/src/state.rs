@@ -19,6 +19,7 @@ pub struct AppState {
     /// Opened on first use: finding the keyring means a D-Bus round trip that
     /// start-up need not wait for.
     secrets: OnceCell<Arc<Secrets>>,
+    pub replies: Arc<crate::replies::Replies>,
 }
 
 /// The keyring service name: the app's identifier.
@@ -37,6 +38,7 @@ impl AppState {
             data_dir_source,
             store,
             secrets: OnceCell::new(),
+            replies: Arc::default(),
         }
     }
 

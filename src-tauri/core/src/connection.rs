@@ -6,7 +6,8 @@ use serde::Serialize;
 
 use crate::AppError;
 use crate::providers::{
-    Limits, ModelInfo, Provider, ProviderConfig, ProviderError, ProviderErrorKind, ProviderKind,
+    ChatMessage, ChatRequest, ChatRole, Limits, ModelInfo, Provider, ProviderConfig, ProviderError,
+    ProviderErrorKind, ProviderKind, StreamFailure, Usage,
 };
 use crate::secrets::{KeyStatus, KeyStoreStatus, Secrets};
 use crate::store::settings;
@@ -111,6 +112,47 @@ pub async fn check(provider: &Provider) -> Result<ConnectionCheck, ProviderError
         models,
         model_available,
     })
+}
+
+/// What a streamed reply reports to the window, in order: deltas, then one
+/// of `done` or `failed`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase", tag = "event", content = "data")]
+pub enum ReplyEvent {
+    /// The next piece of text.
+    Delta { text: String },
+    /// The reply is complete.
+    Done { usage: Usage },
+    /// The reply ended early. `partial` is what arrived, kept and shown.
+    Failed { error: AppError, partial: String },
+}
+
+impl From<StreamFailure> for ReplyEvent {
+    fn from(f: StreamFailure) -> Self {
+        ReplyEvent::Failed {
+            error: f.error.into(),
+            partial: f.partial,
+        }
+    }
+}
+
+/// The short exchange Settings uses to show a provider streaming: cheap, and
+/// enough to prove the whole path from the model to the window.
+pub fn hello_request(user_name: Option<&str>) -> ChatRequest {
+    let who = user_name
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or("someone new");
+    ChatRequest {
+        system: Some(format!(
+            "You are a warm companion meeting {who} for the first time. Answer in one short, friendly sentence."
+        )),
+        messages: vec![ChatMessage {
+            role: ChatRole::User,
+            content: "Hello! Can you hear me?".into(),
+        }],
+        max_tokens: 80,
+        temperature: Some(0.7),
+    }
 }
 
 impl From<ProviderError> for AppError {

@@ -1,10 +1,12 @@
 //! Model providers: settings, keys, model lists, the connection check.
 
 use hearth_core::AppError;
-use hearth_core::connection::{self, ConnectionCheck, ProviderSettings};
+use hearth_core::connection::{self, ConnectionCheck, ProviderSettings, ReplyEvent};
 use hearth_core::providers::{self, Limits, ModelInfo, ProviderConfig, ProviderKind};
 use hearth_core::secrets::KeyStatus;
+use hearth_core::store::persona;
 use tauri::State;
+use tauri::ipc::Channel;
 
 use crate::state::AppState;
 
@@ -91,6 +93,53 @@ pub async fn test_connection(
     let provider =
         blocking(move || connection::provider(&config, &secrets, Limits::default())).await?;
     Ok(connection::check(&provider).await?)
+}
+
+/// Streams a short hello from the provider to `on_event`, and returns the
+/// reply's id at once (for `stop_reply`). The reply ends with `done` or `failed`.
+#[tauri::command]
+#[specta::specta]
+pub async fn try_reply(
+    state: State<'_, AppState>,
+    config: ProviderConfig,
+    on_event: Channel<ReplyEvent>,
+) -> Result<u32, AppError> {
+    let secrets = state.secrets().await;
+    let provider =
+        blocking(move || connection::provider(&config, &secrets, Limits::default())).await?;
+    let user = state
+        .journal(|s| s.with(|c| persona::get(c)))
+        .await
+        .ok()
+        .flatten()
+        .map(|p| p.user_name);
+    let request = connection::hello_request(user.as_deref());
+    let replies = state.replies.clone();
+    let (id, cancel) = replies.start();
+    tauri::async_runtime::spawn(async move {
+        let mut send_delta = |text: &str| {
+            let _ = on_event.send(ReplyEvent::Delta {
+                text: text.to_owned(),
+            });
+        };
+        let end = match provider
+            .stream_chat(&request, &cancel, &mut send_delta)
+            .await
+        {
+            Ok(done) => ReplyEvent::Done { usage: done.usage },
+            Err(failure) => failure.into(),
+        };
+        replies.finish(id);
+        let _ = on_event.send(end);
+    });
+    Ok(id)
+}
+
+/// Stops a streaming reply; the connection to the provider is dropped at once.
+#[tauri::command]
+#[specta::specta]
+pub fn stop_reply(state: State<'_, AppState>, id: u32) -> bool {
+    state.replies.stop(id)
 }
 
 /// The models of a local Ollama, if one is running.

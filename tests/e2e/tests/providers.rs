@@ -2,9 +2,11 @@
 //! wrong key is told apart from a right one, and the key never reaches the
 //! journal, the logs or the page.
 
+use std::time::{Duration, Instant};
+
 use fantoccini::Locator;
 use hearth_e2e::{App, Display, PATIENCE};
-use hearth_fake_provider::{FakeProvider, Format};
+use hearth_fake_provider::{FakeProvider, Format, Step};
 
 const WRONG: &str = "sk-wrong-7c1d9e2f4a6b8c0d1e2f3a4b";
 const RIGHT: &str = "sk-right-3b5d7f9a1c3e5f7a9b1d3f5h";
@@ -19,20 +21,23 @@ async fn type_into(app: &App, css: &str, text: &str) {
     field.send_keys(text).await.unwrap();
 }
 
-/// Waits until the result line holds `expected`, and returns it.
-async fn result_containing(app: &App, expected: &str) -> String {
-    let wanted = expected.to_owned();
+/// Waits until the element with `testid` holds `expected`, and returns its text.
+async fn text_containing(app: &App, testid: &str, expected: &str) -> String {
     app.client
         .wait()
         .at_most(PATIENCE)
         .for_element(Locator::XPath(&format!(
-            "//*[@data-testid='provider-result' and contains(., \"{wanted}\")]"
+            "//*[@data-testid='{testid}' and contains(., \"{expected}\")]"
         )))
         .await
-        .unwrap_or_else(|e| panic!("the result never said {wanted:?}: {e}"))
+        .unwrap_or_else(|e| panic!("{testid} never said {expected:?}: {e}"))
         .text()
         .await
         .unwrap()
+}
+
+async fn result_containing(app: &App, expected: &str) -> String {
+    text_containing(app, "provider-result", expected).await
 }
 
 fn assert_absent(what: &str, haystack: &[u8]) {
@@ -110,6 +115,68 @@ async fn a_provider_is_configured_and_a_wrong_key_is_told_apart_from_a_right_one
         last.header("authorization"),
         Some(format!("Bearer {RIGHT}").as_str())
     );
+
+    // A streamed hello: words arrive one by one, and Stop cuts the connection.
+    let words = [
+        "Hello",
+        " Theodore.",
+        " It's",
+        " lovely",
+        " to",
+        " finally",
+        " hear",
+        " you.",
+    ];
+    server.script([Step::Reply {
+        chunks: words.iter().map(|w| (*w).to_owned()).collect(),
+        delay: Duration::from_millis(300),
+    }]);
+    click(&app, "[data-testid='try-reply']").await;
+    text_containing(&app, "reply-preview", "Hello").await;
+    click(&app, "[data-testid='stop-reply']").await;
+    let stopped = app
+        .find("[data-testid='reply-preview'][data-state='stopped']")
+        .await;
+    let kept = stopped.text().await.unwrap();
+    assert!(
+        kept.starts_with("Hello") && !kept.contains("hear you."),
+        "{kept}"
+    );
+    assert!(
+        kept.ends_with("(stopped)"),
+        "a stopped reply is kept and marked: {kept}"
+    );
+    let deadline = Instant::now() + PATIENCE;
+    while server.hangups() == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "Stop did not drop the connection"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    // A failure reads as one sentence with a way to try again, which works.
+    server.script((0..3).map(|_| Step::Status {
+        code: 500,
+        retry_after: None,
+        message: "boom".into(),
+    }));
+    click(&app, "[data-testid='try-reply']").await;
+    text_containing(&app, "reply-error", "had a problem on its side").await;
+    let again = app
+        .find("[data-testid='try-reply']")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(again, "Try again");
+    app.screenshot("settings-provider-reply-failed").await;
+    server.script([Step::reply(["Hello", " again."])]);
+    click(&app, "[data-testid='try-reply']").await;
+    let done = app
+        .find("[data-testid='reply-preview'][data-state='done']")
+        .await;
+    assert_eq!(done.text().await.unwrap(), "Hello again.");
 
     // What the page can learn: only the status, never the key.
     let payload = app

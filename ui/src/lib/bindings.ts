@@ -112,6 +112,24 @@ async detectOllama() : Promise<Result<ModelInfo[] | null, AppError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Streams a short hello from the provider to `on_event`, and returns the
+ * reply's id at once (for `stop_reply`). The reply ends with `done` or `failed`.
+ */
+async tryReply(config: ProviderConfig, onEvent: TAURI_CHANNEL<ReplyEvent>) : Promise<Result<number, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("try_reply", { config, onEvent }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Stops a streaming reply; the connection to the provider is dropped at once.
+ */
+async stopReply(id: number) : Promise<boolean> {
+    return await TAURI_INVOKE("stop_reply", { id });
 }
 }
 
@@ -208,11 +226,33 @@ export type ProviderKind =
  * Everything Settings shows about providers. Keys appear only as [`KeyStatus`].
  */
 export type ProviderSettings = { active: ProviderConfig | null; keys: KeyStatus[]; keyStore: KeyStoreStatus }
+/**
+ * What a streamed reply reports to the window, in order: deltas, then one
+ * of `done` or `failed`.
+ */
+export type ReplyEvent = 
+/**
+ * The next piece of text.
+ */
+{ event: "delta"; data: { text: string } } | 
+/**
+ * The reply is complete.
+ */
+{ event: "done"; data: { usage: Usage } } | 
+/**
+ * The reply ended early. `partial` is what arrived, kept and shown.
+ */
+{ event: "failed"; data: { error: AppError; partial: string } }
 export type Role = "user" | "assistant"
+export type TAURI_CHANNEL<TSend> = null
 /**
  * Light, dark, or whatever the operating system uses.
  */
 export type Theme = "system" | "light" | "dark"
+/**
+ * Tokens the provider counted, where it reports them.
+ */
+export type Usage = { inputTokens: number | null; outputTokens: number | null }
 
 /** tauri-specta globals **/
 
