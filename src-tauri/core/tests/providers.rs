@@ -364,6 +364,57 @@ async fn nothing_listening_is_unreachable() {
 }
 
 #[tokio::test]
+async fn a_server_whose_queue_is_full_is_a_connect_timeout() {
+    // A listener that never accepts, with the smallest backlog: once its queue
+    // is full, the kernel drops further SYNs and connecting hangs.
+    use socket2::{Domain, Socket, Type};
+    let listener = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    listener
+        .bind(
+            &"127.0.0.1:0"
+                .parse::<std::net::SocketAddr>()
+                .unwrap()
+                .into(),
+        )
+        .unwrap();
+    listener.listen(0).unwrap();
+    let addr = listener.local_addr().unwrap().as_socket().unwrap();
+    let mut held = Vec::new();
+    loop {
+        match std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
+            Ok(stream) => held.push(stream),
+            Err(_) => break,
+        }
+        assert!(held.len() < 64, "the listen queue never filled");
+    }
+    let config = ProviderConfig {
+        kind: ProviderKind::OpenaiCompatible,
+        base_url: format!("http://{addr}/v1"),
+        model: "m".into(),
+        context_length: None,
+    };
+    let limits = Limits {
+        connect: Duration::from_millis(300),
+        attempts: 1,
+        ..limits()
+    };
+    let p = Provider::new(config, Some(KEY.into()), limits).unwrap();
+    let (_, result) = stream(&p).await;
+    let error = result.unwrap_err().error;
+    assert_eq!(
+        error.kind,
+        ProviderErrorKind::ConnectTimeout,
+        "{}",
+        error.message
+    );
+    assert!(
+        error.message.contains(&addr.to_string()),
+        "{}",
+        error.message
+    );
+}
+
+#[tokio::test]
 async fn cancelling_stops_the_reply_and_hangs_up_at_once() {
     for kind in ProviderKind::ALL {
         let server = FakeProvider::start().await;
