@@ -20,11 +20,14 @@ const MAIN_WINDOW: &str = "main";
 const WINDOW_STATE_FILE: &str = "window-state.json";
 
 pub fn run() {
+    let started = std::time::Instant::now();
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_env("HEARTH_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        // Colour only on a terminal: log files stay plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
 
     let exe_dir = std::env::current_exe()
@@ -48,7 +51,7 @@ pub fn run() {
                 Some(chosen) => chosen,
                 None => (app.path().app_data_dir()?, DataDirSource::System),
             };
-            let state = AppState::open(data_dir.clone(), source);
+            let state = AppState::open(data_dir.clone(), source, started);
             let theme = state.initial_theme();
             app.manage(state);
 

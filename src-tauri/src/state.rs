@@ -20,13 +20,21 @@ pub struct AppState {
     /// start-up need not wait for.
     secrets: OnceCell<Arc<Secrets>>,
     pub replies: Arc<crate::replies::Replies>,
+    /// When the process started, and whether the page has spoken yet: the
+    /// first command marks the UI ready (logged, for the start-up benchmark).
+    pub started: std::time::Instant,
+    pub ui_ready: std::sync::atomic::AtomicBool,
 }
 
 /// The keyring service name: the app's identifier.
 const KEYRING_SERVICE: &str = "app.hearth.desktop";
 
 impl AppState {
-    pub fn open(data_dir: PathBuf, data_dir_source: DataDirSource) -> Self {
+    pub fn open(
+        data_dir: PathBuf,
+        data_dir_source: DataDirSource,
+        started: std::time::Instant,
+    ) -> Self {
         let store = hearth_core::open_journal(&data_dir)
             .map(Arc::new)
             .map_err(|e| {
@@ -39,6 +47,8 @@ impl AppState {
             store,
             secrets: OnceCell::new(),
             replies: Arc::default(),
+            started,
+            ui_ready: Default::default(),
         }
     }
 

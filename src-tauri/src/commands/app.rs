@@ -31,6 +31,13 @@ pub async fn app_info(
     app: tauri::AppHandle,
     state: State<'_, AppState>,
 ) -> Result<AppInfo, AppError> {
+    if !state
+        .ui_ready
+        .swap(true, std::sync::atomic::Ordering::Relaxed)
+    {
+        let ms = state.started.elapsed().as_millis() as u64;
+        tracing::info!(ms, "ui ready: first command from the page");
+    }
     let schema_version = match state.store() {
         Ok(_) => Some(state.journal(|s| s.schema_version()).await?),
         Err(_) => None,
