@@ -175,7 +175,10 @@ impl App {
                 .stdout(Stdio::null())
                 .stderr(log.reopen().expect("the log file")),
         );
+        // tauri-driver listens first and starts WebKitWebDriver beside it: a
+        // session asked for before both listen fails, so wait for both.
         wait_for_port(port).await;
+        wait_for_port(native_port).await;
 
         let mut caps = Capabilities::new();
         caps.insert(
@@ -283,7 +286,7 @@ async fn wait_for_port(port: u16) {
     while TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_err() {
         assert!(
             Instant::now() < deadline,
-            "tauri-driver did not listen on port {port}; is it installed (`cargo install tauri-driver --locked`)?"
+            "nothing listened on port {port}: is tauri-driver installed (`cargo install tauri-driver --locked`), and WebKitWebDriver (Debian's webkit2gtk-driver)?"
         );
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
