@@ -52,6 +52,22 @@ async fn a_fresh_start_opens_the_conversation_and_every_space_in_both_themes() {
         "the conversation should open with a greeting, got {title:?}"
     );
 
+    // The bundled fonts load from the app itself (no network, under the CSP).
+    let loaded = app
+        .eval_async(
+            "const done = arguments[arguments.length - 1];
+             document.fonts.ready.then(() => done([...document.fonts]
+               .filter((f) => f.status === 'loaded').map((f) => f.family.replaceAll('\"', ''))));",
+        )
+        .await;
+    let loaded: Vec<String> = serde_json::from_value(loaded).unwrap();
+    for family in ["Lora", "Inter"] {
+        assert!(
+            loaded.iter().any(|f| f == family),
+            "{family} did not load: {loaded:?}"
+        );
+    }
+
     // The app uses the fresh folder it was given, and the journal is created there.
     open_view(&app, "settings").await;
     let shown = app
