@@ -234,6 +234,15 @@ impl App {
         // WebKitGTK answers a screenshot after the page's next painted frame,
         // and a still page under Xvfb never paints again: keep one invisible
         // pixel changing until the screenshot is taken.
+        // Let arrivals and other finite animations end, so the picture shows
+        // the view as it rests (the breathing ember runs forever: skip it).
+        self.eval_async(
+            "const done = arguments[arguments.length - 1];
+             Promise.all(document.getAnimations()
+               .filter((a) => a.effect?.getTiming().iterations !== Infinity)
+               .map((a) => a.finished.catch(() => null))).then(() => done(null));",
+        )
+        .await;
         self.eval(PAINT_UNTIL_SHOT).await;
         let png = self.client.screenshot().await;
         self.eval("window.__hearthShotDone = true; return null")
