@@ -52,6 +52,14 @@ pub fn run() {
                 None => (app.path().app_data_dir()?, DataDirSource::System),
             };
             let state = AppState::open(data_dir.clone(), source, started);
+            if state.store().is_ok() {
+                let dir = data_dir.clone();
+                std::thread::spawn(move || match hearth_core::back_up_daily(&dir) {
+                    Ok(Some(copy)) => tracing::info!(copy = %copy.display(), "daily backup taken"),
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!("daily backup failed: {e}"),
+                });
+            }
             let theme = state.initial_theme();
             app.manage(state);
 

@@ -11,7 +11,7 @@ pub mod store;
 
 pub use error::{AppError, ErrorCode};
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use store::{Store, StoreError};
 
@@ -30,4 +30,15 @@ pub fn open_journal(data_dir: &Path) -> Result<Store, StoreError> {
         );
     }
     Ok(store)
+}
+
+/// Takes today's copy of the journal in `data_dir/backups/`, if not taken yet
+/// (see [`store::daily_backup`]). Slow on a big journal: call it off the UI.
+pub fn back_up_daily(data_dir: &Path) -> Result<Option<PathBuf>, StoreError> {
+    let today = chrono::Local::now().format("%Y-%m-%d").to_string();
+    store::daily_backup(
+        &data_dir.join(store::DATABASE_FILE),
+        &data_dir.join(store::BACKUP_DIR),
+        &today,
+    )
 }

@@ -78,6 +78,23 @@ async fn a_fresh_start_opens_the_conversation_and_every_space_in_both_themes() {
         .unwrap();
     assert_eq!(shown, data.path().display().to_string());
     assert!(data.path().join("hearth.db").is_file());
+    // Today's copy of the journal is taken in the background at start-up.
+    let today = data.path().join(format!(
+        "backups/hearth-daily-{}.db",
+        app.eval("const d = new Date(); return [d.getFullYear(), String(d.getMonth() + 1).padStart(2, '0'), String(d.getDate()).padStart(2, '0')].join('-')")
+            .await
+            .as_str()
+            .unwrap()
+    ));
+    let deadline = std::time::Instant::now() + hearth_e2e::PATIENCE;
+    while !today.is_file() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no daily backup at {}",
+            today.display()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 
     let mut shots = Vec::new();
     for (theme, background) in [("light", "rgb(251, 245, 238)"), ("dark", "rgb(29, 21, 18)")] {

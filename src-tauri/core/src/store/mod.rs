@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
-pub use backup::backup_into;
+pub use backup::{DAILY_KEPT, backup_into, daily as daily_backup};
 pub use error::StoreError;
 pub use migrations::SCHEMA_VERSION;
 

@@ -371,3 +371,57 @@ fn the_persona_is_saved_once_and_updated_in_place() {
         "a blank name is refused"
     );
 }
+
+#[test]
+fn a_daily_copy_is_taken_once_a_day_and_only_the_last_seven_are_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join(DATABASE_FILE);
+    let backups = dir.path().join(BACKUP_DIR);
+    let (store, _) = Store::open(&db).unwrap();
+    store
+        .with(|c| {
+            messages::insert(
+                c,
+                Role::User,
+                "the day at the beach",
+                MessageStatus::Complete,
+                None,
+            )
+        })
+        .unwrap();
+    std::fs::create_dir_all(&backups).unwrap();
+
+    let first = daily_backup(&db, &backups, "2026-11-01")
+        .unwrap()
+        .expect("a copy for the day");
+    assert_eq!(
+        daily_backup(&db, &backups, "2026-11-01").unwrap(),
+        None,
+        "one copy a day"
+    );
+    let copy = rusqlite::Connection::open(&first).unwrap();
+    let text: String = copy
+        .query_row("SELECT content FROM messages", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(
+        text, "the day at the beach",
+        "the copy holds the journal, WAL included"
+    );
+
+    for day in 2..=10 {
+        daily_backup(&db, &backups, &format!("2026-11-{day:02}")).unwrap();
+    }
+    let mut kept: Vec<String> = std::fs::read_dir(&backups)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    kept.sort();
+    assert_eq!(kept.len(), DAILY_KEPT);
+    assert_eq!(
+        kept.first().unwrap(),
+        "hearth-daily-2026-11-04.db",
+        "the oldest go first"
+    );
+    assert_eq!(kept.last().unwrap(), "hearth-daily-2026-11-10.db");
+    drop(store);
+}
