@@ -290,13 +290,22 @@ fn tauri_driver() -> PathBuf {
     }
 }
 
-async fn wait_for_port(port: u16) {
+/// Waits, up to [`PATIENCE`], until `ready` holds; fails with `what` otherwise.
+pub async fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
     let deadline = Instant::now() + PATIENCE;
-    while TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "nothing listened on port {port}: is tauri-driver installed (`cargo install tauri-driver --locked`), and WebKitWebDriver (Debian's webkit2gtk-driver)?"
-        );
-        tokio::time::sleep(Duration::from_millis(25)).await;
+    while !ready() {
+        assert!(Instant::now() < deadline, "gave up waiting: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+async fn wait_for_port(port: u16) {
+    wait_until(
+        &format!(
+            "nothing listened on port {port}: is tauri-driver installed (`cargo install tauri-driver --locked`), \
+             and WebKitWebDriver (Debian's webkit2gtk-driver)?"
+        ),
+        || TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_ok(),
+    )
+    .await;
 }

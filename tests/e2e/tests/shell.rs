@@ -86,15 +86,10 @@ async fn a_fresh_start_opens_the_conversation_and_every_space_in_both_themes() {
             .as_str()
             .unwrap()
     ));
-    let deadline = std::time::Instant::now() + hearth_e2e::PATIENCE;
-    while !today.is_file() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no daily backup at {}",
-            today.display()
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    hearth_e2e::wait_until(&format!("a daily backup at {}", today.display()), || {
+        today.is_file()
+    })
+    .await;
 
     let mut shots = Vec::new();
     for (theme, background) in [("light", "rgb(251, 245, 238)"), ("dark", "rgb(29, 21, 18)")] {

@@ -8,8 +8,3 @@ export function applyTheme(theme: Theme, root: HTMLElement = document.documentEl
   root.dataset.theme = theme;
 }
 
-/** The theme actually showing: 'light' or 'dark'. */
-export function effectiveTheme(theme: Theme, prefersDark: boolean): 'light' | 'dark' {
-  if (theme === 'system') return prefersDark ? 'dark' : 'light';
-  return theme;
-}

@@ -175,7 +175,3 @@ pub fn mark_interrupted(conn: &Connection) -> rusqlite::Result<usize> {
         [],
     )
 }
-
-pub fn count(conn: &Connection) -> rusqlite::Result<u64> {
-    conn.query_row("SELECT count(*) FROM messages", [], |r| r.get(0))
-}
