@@ -18,6 +18,7 @@
  */
 import { Lexer, Marked, Parser, type Token, type Tokens, type TokensList } from 'marked';
 import createDOMPurify, { type Config, type DOMPurify } from 'dompurify';
+import type { Attachment } from 'svelte/attachments';
 
 const escapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -113,6 +114,34 @@ function parse(tokens: Token[]): string {
 /** A whole Markdown text as sanitised HTML (the naive way: all of it at once). */
 export function renderMarkdown(text: string): string {
   return sanitizeHtml(marked.parse(normalise(text)) as string);
+}
+
+const CACHE_SIZE = 400;
+const cache = new Map<string, string>();
+
+/**
+ * {@link renderMarkdown}, remembering the last few hundred results: messages
+ * scrolled out of the virtual list and back are not parsed again.
+ */
+export function renderMarkdownCached(text: string): string {
+  let html = cache.get(text);
+  if (html === undefined) html = renderMarkdown(text);
+  else cache.delete(text);
+  remember(text, html);
+  return html;
+}
+
+/** Records what a streamed reply came to, so showing it whole costs nothing. */
+export function remember(text: string, html: string): void {
+  cache.set(text, html);
+  if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
+}
+
+/** Puts sanitised HTML into an element, as DOM nodes (never through innerHTML). */
+export function html(markup: string): Attachment<HTMLElement> {
+  return (node) => {
+    node.replaceChildren(sanitizeToFragment(markup));
+  };
 }
 
 // ---------------------------------------------------------------------------
