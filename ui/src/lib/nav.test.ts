@@ -16,8 +16,15 @@ describe('view shortcuts', () => {
       'conversation',
       'letters',
       'diary',
+      'memories',
       'settings',
     ]);
+  });
+
+  it('numbers the views 1..N in the order the sidebar shows them', () => {
+    expect(VIEWS.map((v) => v.key)).toEqual(VIEWS.map((_, i) => String(i + 1)));
+    expect(VIEWS.findIndex((v) => v.id === 'memories')).toBe(VIEWS.findIndex((v) => v.id === 'diary') + 1);
+    expect(VIEWS.at(-1)?.id).toBe('settings');
   });
 
   it('uses Cmd, not Ctrl, on macOS', () => {

@@ -1,4 +1,4 @@
-export type ViewId = 'conversation' | 'letters' | 'diary' | 'settings';
+export type ViewId = 'conversation' | 'letters' | 'diary' | 'memories' | 'settings';
 
 export interface ViewEntry {
   id: ViewId;
@@ -11,7 +11,8 @@ export const VIEWS: readonly ViewEntry[] = [
   { id: 'conversation', label: 'Conversation', key: '1' },
   { id: 'letters', label: 'Letters', key: '2' },
   { id: 'diary', label: 'Diary', key: '3' },
-  { id: 'settings', label: 'Settings', key: '4' },
+  { id: 'memories', label: 'Memories', key: '4' },
+  { id: 'settings', label: 'Settings', key: '5' },
 ];
 
 type KeyLike = Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'altKey' | 'shiftKey'>;
