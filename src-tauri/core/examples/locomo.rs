@@ -1,8 +1,9 @@
 //! Memory-recall quality on LoCoMo-format conversations, through the app's own
 //! recall code path (`memory::recall::messages` over the real journal).
 //!
-//! Each file's two speakers become the user and the companion; every turn is
-//! stored as a dated message. For each question of categories 1–4, recall
+//! Each file's two speakers become the user and the companion (named in the
+//! persona, as the app's first run does); every turn is stored as a dated
+//! message. For each question of categories 1–4, recall
 //! returns the top 20 messages; a hit at K is any evidence turn among the top K.
 //!
 //! cargo run --release -p hearth-core --example locomo -- ../shared/data/locomo/*.json
@@ -11,8 +12,8 @@ use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use hearth_core::memory::recall;
-use hearth_core::store::Store;
 use hearth_core::store::messages::{self, MessageStatus, Role};
+use hearth_core::store::{Store, persona};
 use serde_json::Value;
 
 const KS: [usize; 4] = [1, 5, 10, 20];
@@ -22,6 +23,9 @@ fn main() {
     assert!(!files.is_empty(), "usage: locomo FILE.json...");
     let mut hits = [0usize; KS.len()];
     let mut asked = 0usize;
+    let tuning = tuning();
+    // RECALL_MISSES=1 prints each question whose evidence is not in the top 5.
+    let show_misses = std::env::var_os("RECALL_MISSES").is_some();
     for file in &files {
         let data: Value =
             serde_json::from_str(&std::fs::read_to_string(file).expect("read file")).expect("JSON");
@@ -41,9 +45,39 @@ fn main() {
                 .collect();
             let question = qa["question"].as_str().unwrap_or_default();
             let found = store
-                .with(|c| recall::messages(c, question, 20, None))
+                .with(|c| recall::messages_with(c, question, 20, None, &tuning))
                 .unwrap();
             asked += 1;
+            if show_misses
+                && !found
+                    .iter()
+                    .take(5)
+                    .any(|r| evidence.contains(&r.message_id))
+            {
+                let text = |id: i64| {
+                    store
+                        .with(|c| {
+                            c.query_row(
+                                "SELECT role || ': ' || content FROM messages WHERE id = ?1",
+                                [id],
+                                |r| r.get::<_, String>(0),
+                            )
+                        })
+                        .unwrap_or_default()
+                };
+                eprintln!("MISS [{}] {question}", qa["category"]);
+                for e in &evidence {
+                    eprintln!("  want {e}: {}", text(*e));
+                }
+                for r in found.iter().take(5) {
+                    eprintln!(
+                        "  got  {} ({:.2}): {}",
+                        r.message_id,
+                        r.score,
+                        text(r.message_id)
+                    );
+                }
+            }
             for (i, k) in KS.iter().enumerate() {
                 if found
                     .iter()
@@ -64,13 +98,43 @@ fn main() {
     );
 }
 
+/// The app's tuning, with `RECALL_<KNOB>` environment overrides for experiments.
+fn tuning() -> recall::Tuning {
+    let mut t = recall::Tuning::default();
+    let var = |k: &str| std::env::var(format!("RECALL_{k}")).ok();
+    let f = |k: &str, d: f64| var(k).and_then(|v| v.parse().ok()).unwrap_or(d);
+    t.pool = f("POOL", t.pool as f64) as u32;
+    t.neighbour_share = f("NEIGHBOUR_SHARE", t.neighbour_share);
+    t.far_share = f("FAR_SHARE", t.far_share);
+    t.speaker_factor = f("SPEAKER_FACTOR", t.speaker_factor);
+    t.feedback_docs = f("FEEDBACK_DOCS", t.feedback_docs as f64) as usize;
+    t.feedback_terms = f("FEEDBACK_TERMS", t.feedback_terms as f64) as usize;
+    t.feedback_weight = f("FEEDBACK_WEIGHT", t.feedback_weight);
+    if t != recall::Tuning::default() {
+        eprintln!("tuning: {t:?}");
+    }
+    t
+}
+
 /// Stores every turn as a message dated by its session; returns dia_id → message id.
 fn load(store: &Store, data: &Value) -> HashMap<String, i64> {
     let speaker_a = data["speaker_a"].as_str().unwrap_or_default().to_owned();
+    let speaker_b = data["speaker_b"].as_str().unwrap_or_default().to_owned();
     let mut ids = HashMap::new();
     store
         .with(|c| {
             let tx = c.transaction()?;
+            // Speaker A is the user, speaker B the companion, as in the app.
+            persona::save(
+                &tx,
+                &persona::Persona {
+                    companion_name: speaker_b.clone(),
+                    voice: String::new(),
+                    user_name: speaker_a.clone(),
+                    address_style: String::new(),
+                    hopes: String::new(),
+                },
+            )?;
             for n in 1.. {
                 let Some(turns) = data[format!("session_{n}")].as_array() else {
                     break;
