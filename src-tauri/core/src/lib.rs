@@ -3,6 +3,7 @@
 
 pub mod connection;
 pub mod error;
+pub mod local;
 pub mod memory;
 pub mod paths;
 pub mod preferences;

@@ -17,6 +17,7 @@ fn format(kind: ProviderKind) -> Format {
         ProviderKind::OpenaiCompatible => Format::OpenAi,
         ProviderKind::Anthropic => Format::Anthropic,
         ProviderKind::Ollama => Format::Ollama,
+        ProviderKind::Local => unreachable!("the local model runs in-process"),
     }
 }
 
@@ -86,7 +87,7 @@ async fn each_format_streams_a_multi_chunk_reply_with_usage() {
         "think of you. ",
         "“Ünïcødé” ✉️\n",
     ];
-    for kind in ProviderKind::ALL {
+    for kind in ProviderKind::REMOTE {
         let server = FakeProvider::start().await;
         server.require_key(KEY);
         server.script([Step::reply(chunks)]);
@@ -128,13 +129,14 @@ async fn each_format_streams_a_multi_chunk_reply_with_usage() {
                 assert_eq!(sent.body["max_tokens"], 256);
             }
             ProviderKind::Ollama => assert_eq!(sent.path, "/api/chat"),
+            ProviderKind::Local => unreachable!(),
         }
     }
 }
 
 #[tokio::test]
 async fn each_format_lists_its_models() {
-    for kind in ProviderKind::ALL {
+    for kind in ProviderKind::REMOTE {
         let server = FakeProvider::start().await;
         server.set_models(&["zeta", "alpha"]);
         let models = provider(&server, kind, KEY).list_models().await.unwrap();
@@ -231,7 +233,7 @@ async fn server_errors_are_retried_with_backoff_then_reported() {
 
 #[tokio::test]
 async fn a_drop_before_the_first_token_is_retried_transparently() {
-    for kind in ProviderKind::ALL {
+    for kind in ProviderKind::REMOTE {
         let server = FakeProvider::start().await;
         server.script([
             Step::DropAfter { chunks: vec![] },
@@ -245,7 +247,7 @@ async fn a_drop_before_the_first_token_is_retried_transparently() {
 
 #[tokio::test]
 async fn a_drop_mid_stream_keeps_the_partial_reply_and_never_repeats_text() {
-    for kind in ProviderKind::ALL {
+    for kind in ProviderKind::REMOTE {
         let server = FakeProvider::start().await;
         server.script([
             Step::DropAfter {
@@ -276,7 +278,7 @@ async fn a_drop_mid_stream_keeps_the_partial_reply_and_never_repeats_text() {
 
 #[tokio::test]
 async fn a_malformed_chunk_is_reported_with_the_partial_reply() {
-    for kind in ProviderKind::ALL {
+    for kind in ProviderKind::REMOTE {
         let server = FakeProvider::start().await;
         server.script([Step::MalformedAfter {
             chunks: vec!["Before the garbage".into()],
@@ -303,7 +305,7 @@ async fn an_error_event_in_the_stream_ends_the_reply_with_its_kind() {
 
 #[tokio::test]
 async fn a_stalled_stream_times_out_between_chunks() {
-    for kind in ProviderKind::ALL {
+    for kind in ProviderKind::REMOTE {
         let server = FakeProvider::start().await;
         server.script([Step::StallAfter {
             chunks: vec!["And then".into()],
@@ -416,7 +418,7 @@ async fn a_server_whose_queue_is_full_is_a_connect_timeout() {
 
 #[tokio::test]
 async fn cancelling_stops_the_reply_and_hangs_up_at_once() {
-    for kind in ProviderKind::ALL {
+    for kind in ProviderKind::REMOTE {
         let server = FakeProvider::start().await;
         let chunks: Vec<String> = (0..50).map(|i| format!("word{i} ")).collect();
         server.script([Step::Reply {

@@ -47,6 +47,8 @@ pub(crate) fn chat_url(config: &ProviderConfig) -> String {
         ProviderKind::OpenaiCompatible => format!("{base}/chat/completions"),
         ProviderKind::Anthropic => format!("{base}/v1/messages"),
         ProviderKind::Ollama => format!("{base}/api/chat"),
+        // Runs in-process (crate::local): never requested.
+        ProviderKind::Local => base.to_owned(),
     }
 }
 
@@ -56,6 +58,7 @@ pub(crate) fn models_url(config: &ProviderConfig) -> String {
         ProviderKind::OpenaiCompatible => format!("{base}/models"),
         ProviderKind::Anthropic => format!("{base}/v1/models?limit=1000"),
         ProviderKind::Ollama => format!("{base}/api/tags"),
+        ProviderKind::Local => base.to_owned(),
     }
 }
 
@@ -127,6 +130,8 @@ pub(crate) fn chat_body(config: &ProviderConfig, req: &ChatRequest) -> serde_jso
             }
             json!({"model": config.model, "messages": all, "stream": true, "options": options})
         }
+        // Runs in-process (crate::local): there is no request body.
+        ProviderKind::Local => serde_json::Value::Null,
     }
 }
 
@@ -389,6 +394,9 @@ pub(crate) fn decode<'a>(
         ProviderKind::OpenaiCompatible => openai(data, usage, out),
         ProviderKind::Anthropic => anthropic(event, data, usage, out),
         ProviderKind::Ollama => ollama(data, usage, out),
+        ProviderKind::Local => Err(ProviderError::malformed(
+            "a stream from the local model, which has no wire format",
+        )),
     }
 }
 

@@ -24,10 +24,21 @@ pub enum ProviderKind {
     OpenaiCompatible,
     Anthropic,
     Ollama,
+    /// A GGUF model in the models folder, run in-process ([`crate::local`]):
+    /// no key, no server; `base_url` is the models folder, `model` the file.
+    Local,
 }
 
 impl ProviderKind {
-    pub const ALL: [ProviderKind; 3] = [
+    pub const ALL: [ProviderKind; 4] = [
+        ProviderKind::OpenaiCompatible,
+        ProviderKind::Anthropic,
+        ProviderKind::Ollama,
+        ProviderKind::Local,
+    ];
+
+    /// The kinds reached over HTTP, each with its wire format.
+    pub const REMOTE: [ProviderKind; 3] = [
         ProviderKind::OpenaiCompatible,
         ProviderKind::Anthropic,
         ProviderKind::Ollama,
@@ -39,6 +50,7 @@ impl ProviderKind {
             ProviderKind::OpenaiCompatible => "openai-compatible",
             ProviderKind::Anthropic => "anthropic",
             ProviderKind::Ollama => "ollama",
+            ProviderKind::Local => "local",
         }
     }
 
@@ -47,12 +59,20 @@ impl ProviderKind {
             ProviderKind::OpenaiCompatible => "https://api.openai.com/v1",
             ProviderKind::Anthropic => "https://api.anthropic.com",
             ProviderKind::Ollama => ollama::DEFAULT_URL,
+            // The models folder, which only the shell knows (inside the data folder).
+            ProviderKind::Local => "",
         }
     }
 
-    /// Whether calls need an API key (a local Ollama does not).
+    /// Whether calls need an API key (a local Ollama or local model does not).
     pub fn needs_key(self) -> bool {
-        !matches!(self, ProviderKind::Ollama)
+        !matches!(self, ProviderKind::Ollama | ProviderKind::Local)
+    }
+
+    /// Whether replies are computed in this process rather than requested
+    /// over HTTP.
+    pub fn is_in_process(self) -> bool {
+        matches!(self, ProviderKind::Local)
     }
 }
 
@@ -71,6 +91,7 @@ pub fn catalogue() -> Vec<ProviderInfo> {
         ProviderKind::Ollama,
         ProviderKind::OpenaiCompatible,
         ProviderKind::Anthropic,
+        ProviderKind::Local,
     ]
     .into_iter()
     .map(|kind| ProviderInfo {
