@@ -2,13 +2,13 @@
  * The conversation thread's logic, apart from any component: the messages
  * list and how a turn changes it, day labels, and the composer's draft.
  */
-import type { Channel } from '@tauri-apps/api/core';
-import { commands as generated, type Result } from './bindings';
+import { invoke, type Channel } from '@tauri-apps/api/core';
+import { commands as generated, type AppError, type Result } from './bindings';
 import { sameDay } from './time';
 
 // The conversation's IPC types, as the Rust side defines them. Until the
 // generated bindings carry them, they are declared here to the same shape.
-export type AppError = { code: string; message: string };
+export type { AppError };
 export type Message = {
   id: number;
   role: 'user' | 'assistant';
@@ -40,7 +40,29 @@ interface ThreadCommands {
   getPersona(): Promise<Result<Persona | null, AppError>>;
 }
 
-export const commands = generated as unknown as ThreadCommands;
+const bound = generated as unknown as Partial<ThreadCommands>;
+
+/** A command the generated bindings don't carry yet, invoked by its wire name. */
+async function invoked<T>(name: string, args: Record<string, unknown>): Promise<Result<T, AppError>> {
+  try {
+    return { status: 'ok', data: await invoke<T>(name, args) };
+  } catch (e) {
+    if (e instanceof Error) throw e;
+    return { status: 'error', error: e as AppError };
+  }
+}
+
+/** The conversation's commands: the generated ones, where they exist. */
+export const commands: ThreadCommands = {
+  listMessages: (before, limit) => bound.listMessages?.(before, limit) ?? invoked('list_messages', { before, limit }),
+  sendMessage: (text, onEvent) => bound.sendMessage?.(text, onEvent) ?? invoked('send_message', { text, onEvent }),
+  regenerateReply: (onEvent) => bound.regenerateReply?.(onEvent) ?? invoked('regenerate_reply', { onEvent }),
+  editLastMessage: (text, onEvent) => bound.editLastMessage?.(text, onEvent) ?? invoked('edit_last_message', { text, onEvent }),
+  stopReply: (stream) => bound.stopReply?.(stream) ?? invoke<boolean>('stop_reply', { id: stream }),
+  keepMoment: (messageId) => bound.keepMoment?.(messageId) ?? invoked('keep_moment', { messageId }),
+  releaseMoment: (messageId) => bound.releaseMoment?.(messageId) ?? invoked('release_moment', { messageId }),
+  getPersona: () => bound.getPersona?.() ?? invoked('get_persona', {}),
+};
 
 /** Messages per page of history. */
 export const PAGE = 50;
