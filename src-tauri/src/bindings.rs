@@ -6,7 +6,7 @@
 
 use tauri_specta::{Builder, collect_commands};
 
-use crate::commands::{app, providers};
+use crate::commands::{app, companion, memories, providers};
 
 pub fn builder() -> Builder<tauri::Wry> {
     Builder::<tauri::Wry>::new()
@@ -24,6 +24,17 @@ pub fn builder() -> Builder<tauri::Wry> {
             providers::detect_ollama,
             providers::try_reply,
             providers::stop_reply,
+            companion::get_persona,
+            companion::save_persona,
+            companion::introduce,
+            companion::send_message,
+            companion::regenerate_reply,
+            companion::edit_last_message,
+            companion::keep_moment,
+            companion::release_moment,
+            memories::list_memories,
+            memories::update_memory,
+            memories::delete_memory,
         ])
         .constant("PROVIDERS", hearth_core::providers::catalogue())
 }

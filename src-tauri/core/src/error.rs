@@ -31,6 +31,8 @@ pub enum ErrorCode {
     Dropped,
     Malformed,
     Cancelled,
+    /// No model provider is set up yet.
+    NoProvider,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type, thiserror::Error)]

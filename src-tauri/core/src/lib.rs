@@ -1,6 +1,7 @@
 //! Hearth's domain. Everything here runs and is tested without a window; the
 //! Tauri shell in `src-tauri/` only wires these functions to IPC commands.
 
+pub mod companion;
 pub mod connection;
 pub mod error;
 pub mod local;

@@ -2,4 +2,6 @@
 //! function and maps the error; nothing else.
 
 pub mod app;
+pub mod companion;
+pub mod memories;
 pub mod providers;

@@ -130,6 +130,127 @@ async tryReply(config: ProviderConfig, onEvent: TAURI_CHANNEL<ReplyEvent>) : Pro
  */
 async stopReply(id: number) : Promise<boolean> {
     return await TAURI_INVOKE("stop_reply", { id });
+},
+async getPersona() : Promise<Result<Persona | null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_persona") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Stores the persona. On first run, `introduction` (the companion's first
+ * words) opens the conversation.
+ */
+async savePersona(persona: Persona, introduction: string | null) : Promise<Result<Persona, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("save_persona", { persona, introduction }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Asks the companion to introduce itself and propose a name, from the
+ * user's answers to the first-run questions.
+ */
+async introduce(answers: SetupAnswers) : Promise<Result<Introduction, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("introduce", { answers }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Sends a message: stores it, and streams the reply to `on_event`.
+ */
+async sendMessage(text: string, onEvent: TAURI_CHANNEL<TurnEvent>) : Promise<Result<StartedTurn, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("send_message", { text, onEvent }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Answers the last message again (after a stop, a failure, or to hear
+ * another reply); the previous reply is replaced.
+ */
+async regenerateReply(onEvent: TAURI_CHANNEL<TurnEvent>) : Promise<Result<StartedTurn, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("regenerate_reply", { onEvent }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Replaces the last message with `text` and answers it anew.
+ */
+async editLastMessage(text: string, onEvent: TAURI_CHANNEL<TurnEvent>) : Promise<Result<StartedTurn, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("edit_last_message", { text, onEvent }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Keeps a message as a moment of its day (the diary shows it).
+ */
+async keepMoment(messageId: number) : Promise<Result<Moment, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("keep_moment", { messageId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Lets go of the moment kept from a message.
+ */
+async releaseMoment(messageId: number) : Promise<Result<boolean, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("release_moment", { messageId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Current memories, newest first; with `query`, those matching every word.
+ */
+async listMemories(query: string | null, limit: number) : Promise<Result<Memory[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_memories", { query, limit }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Replaces a memory's text, kind and importance.
+ */
+async updateMemory(id: number, draft: MemoryDraft) : Promise<Result<Memory, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("update_memory", { id, draft }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Forgets a memory for good: it is never recalled or sent to a model again.
+ */
+async deleteMemory(id: number) : Promise<Result<boolean, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("delete_memory", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -139,7 +260,7 @@ async stopReply(id: number) : Promise<boolean> {
 
 /** user-defined constants **/
 
-export const PROVIDERS = [{"defaultBaseUrl":"http://127.0.0.1:11434","kind":"ollama","needsKey":false},{"defaultBaseUrl":"https://api.openai.com/v1","kind":"openai-compatible","needsKey":true},{"defaultBaseUrl":"https://api.anthropic.com","kind":"anthropic","needsKey":true}] as const;
+export const PROVIDERS = [{"defaultBaseUrl":"http://127.0.0.1:11434","kind":"ollama","needsKey":false},{"defaultBaseUrl":"https://api.openai.com/v1","kind":"openai-compatible","needsKey":true},{"defaultBaseUrl":"https://api.anthropic.com","kind":"anthropic","needsKey":true},{"defaultBaseUrl":"","kind":"local","needsKey":false}] as const;
 
 /** user-defined types **/
 
@@ -165,7 +286,23 @@ export type ErrorCode = "database_too_new" | "database_corrupt" | "database_busy
 /**
  * The system keyring failed.
  */
-"keyring" | "no_key" | "bad_key" | "rate_limited" | "overloaded" | "server_error" | "model_not_found" | "rejected" | "unreachable" | "connect_timeout" | "response_timeout" | "idle_timeout" | "dropped" | "malformed" | "cancelled"
+"keyring" | "no_key" | "bad_key" | "rate_limited" | "overloaded" | "server_error" | "model_not_found" | "rejected" | "unreachable" | "connect_timeout" | "response_timeout" | "idle_timeout" | "dropped" | "malformed" | "cancelled" | 
+/**
+ * No model provider is set up yet.
+ */
+"no_provider"
+/**
+ * The companion's first words and the name it proposes.
+ */
+export type Introduction = { name: string; 
+/**
+ * How it will speak, in its own words (becomes the persona's voice).
+ */
+voice: string; 
+/**
+ * What it says to the user.
+ */
+words: string }
 /**
  * What the UI may know about a provider's key.
  */
@@ -191,11 +328,61 @@ export type KeyStoreStatus = { kind: KeyStoreKind;
  * Why the keyring is not used, when it is not.
  */
 detail: string | null }
+export type Memory = { id: number; text: string; kind: MemoryKind; 
+/**
+ * 1 (a passing detail) to 5 (central to the user's life).
+ */
+importance: number; sourceMessageId: number | null; 
+/**
+ * UTC milliseconds since the Unix epoch.
+ */
+createdAt: number; updatedAt: number; lastRecalledAt: number | null }
+/**
+ * A memory as the user edits it, or as extraction proposes it.
+ */
+export type MemoryDraft = { text: string; kind: MemoryKind; importance: number }
+export type MemoryKind = 
+/**
+ * People in the user's life and how they relate.
+ */
+"person" | 
+/**
+ * Birthdays, anniversaries, dates that matter.
+ */
+"date" | 
+/**
+ * Likes, dislikes, habits.
+ */
+"preference" | 
+/**
+ * Things the user means to do.
+ */
+"plan" | 
+/**
+ * Things that happened.
+ */
+"event" | 
+/**
+ * How the user felt about something.
+ */
+"feeling" | 
+/**
+ * Anything else worth keeping.
+ */
+"fact"
 export type Message = { id: number; role: Role; content: string; status: MessageStatus; 
 /**
  * UTC milliseconds since the Unix epoch.
  */
-createdAt: number; model: string | null }
+createdAt: number; model: string | null; 
+/**
+ * Why the reply failed, for a reply whose status is `error`.
+ */
+error: string | null; 
+/**
+ * Whether the user kept this message as a moment.
+ */
+kept: boolean }
 /**
  * Where a message is in its life. A reply that was cut short (stopped, failed,
  * or the app died) keeps its words and is marked, never silently dropped.
@@ -205,6 +392,35 @@ export type MessageStatus = "complete" | "streaming" | "partial" | "error"
  * A model a provider offers.
  */
 export type ModelInfo = { id: string; contextLength: number | null }
+export type Moment = { id: number; 
+/**
+ * The local calendar day, `YYYY-MM-DD`.
+ */
+day: string; title: string; body: string; mood: string; tags: string[]; favourite: boolean; sourceMessageIds: number[]; createdAt: number; updatedAt: number }
+/**
+ * Who the companion is, and what it learnt of the user while being set up.
+ */
+export type Persona = { 
+/**
+ * The name the companion goes by.
+ */
+companionName: string; 
+/**
+ * How the companion speaks, in its own words.
+ */
+voice: string; 
+/**
+ * The user's name.
+ */
+userName: string; 
+/**
+ * How the user likes to be spoken to.
+ */
+addressStyle: string; 
+/**
+ * What the user hopes for from a companion.
+ */
+hopes: string }
 export type Preferences = { theme: Theme }
 /**
  * The non-secret settings of the provider in use.
@@ -221,7 +437,12 @@ export type ProviderKind =
 /**
  * OpenAI, OpenRouter, Groq, LM Studio, llama.cpp's server, vLLM, …
  */
-"openai-compatible" | "anthropic" | "ollama"
+"openai-compatible" | "anthropic" | "ollama" | 
+/**
+ * A GGUF model in the models folder, run in-process ([`crate::local`]):
+ * no key, no server; `base_url` is the models folder, `model` the file.
+ */
+"local"
 /**
  * Everything Settings shows about providers. Keys appear only as [`KeyStatus`].
  */
@@ -244,11 +465,38 @@ export type ReplyEvent =
  */
 { event: "failed"; data: { error: AppError; partial: string } }
 export type Role = "user" | "assistant"
+/**
+ * What the user said during set-up.
+ */
+export type SetupAnswers = { userName: string; addressStyle: string; hopes: string }
+/**
+ * A turn that has begun: the stored messages, and the id to stop it with
+ * (`stop_reply`).
+ */
+export type StartedTurn = { turn: Turn; stream: number }
 export type TAURI_CHANNEL<TSend> = null
 /**
  * Light, dark, or whatever the operating system uses.
  */
 export type Theme = "system" | "light" | "dark"
+/**
+ * The user's message and the reply being written to it.
+ */
+export type Turn = { user: Message; reply: Message }
+/**
+ * What the UI hears while a reply streams.
+ */
+export type TurnEvent = 
+/**
+ * The next piece of the reply.
+ */
+{ event: "delta"; data: { text: string } } | 
+/**
+ * The reply ended. `reply` is what the journal now holds (complete,
+ * partial or error), or `None` when it was stopped before its first word
+ * and removed; `error` says what went wrong, if anything.
+ */
+{ event: "ended"; data: { reply: Message | null; error: AppError | null } }
 /**
  * Tokens the provider counted, where it reports them.
  */

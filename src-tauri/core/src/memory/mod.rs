@@ -1,5 +1,7 @@
-//! What the companion remembers. This first part recalls past messages that
-//! bear on a new one; extracted memories, recency, importance and embeddings
-//! join the ranking as they arrive.
+//! What the companion remembers: durable facts learnt from the conversation
+//! ([`extract`]), and recalling memories and past messages for a new message
+//! ([`remember`], [`recall`]).
 
+pub mod extract;
 pub mod recall;
+pub mod remember;

@@ -15,12 +15,23 @@ pub enum Combine {
 
 /// Builds an FTS5 query from free text, or `None` when it holds no words.
 pub fn query(text: &str, combine: Combine) -> Option<String> {
-    let words: Vec<String> = text
-        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
+    join(quoted_words(text).collect(), combine)
+}
+
+/// Like [`query`], but every word also matches as a prefix, for search boxes
+/// that answer while the user types ("lak" finds "lake").
+pub fn prefix_query(text: &str, combine: Combine) -> Option<String> {
+    join(quoted_words(text).map(|w| w + "*").collect(), combine)
+}
+
+fn quoted_words(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '\''))
         .map(|w| w.trim_matches('\''))
         .filter(|w| !w.is_empty())
         .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
-        .collect();
+}
+
+fn join(words: Vec<String>, combine: Combine) -> Option<String> {
     if words.is_empty() {
         return None;
     }
@@ -49,6 +60,14 @@ mod tests {
         assert_eq!(
             query("Theodore's letter", Combine::Any).as_deref(),
             Some(r#""Theodore's" OR "letter""#)
+        );
+    }
+
+    #[test]
+    fn prefix_queries_quote_then_star_each_word() {
+        assert_eq!(
+            prefix_query("lak ho\"use", Combine::All).as_deref(),
+            Some(r#""lak"* "ho"* "use"*"#)
         );
     }
 

@@ -33,6 +33,10 @@ pub struct Message {
     /// UTC milliseconds since the Unix epoch.
     pub created_at: i64,
     pub model: Option<String>,
+    /// Why the reply failed, for a reply whose status is `error`.
+    pub error: Option<String>,
+    /// Whether the user kept this message as a moment.
+    pub kept: bool,
 }
 
 /// A search result: the message and a short excerpt with the match marked by
@@ -45,7 +49,9 @@ pub struct SearchHit {
     pub excerpt: String,
 }
 
-const COLUMNS: &str = "id, role, content, status, created_at, model";
+const COLUMNS: &str = "messages.id, messages.role, messages.content, messages.status, \
+    messages.created_at, messages.model, messages.error, \
+    EXISTS (SELECT 1 FROM moment_sources s WHERE s.message_id = messages.id)";
 
 fn role_str(role: Role) -> &'static str {
     match role {
@@ -82,6 +88,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
         status,
         created_at: r.get(4)?,
         model: r.get(5)?,
+        error: r.get(6)?,
+        kept: r.get(7)?,
     })
 }
 
@@ -116,6 +124,8 @@ pub fn insert_at(
         status,
         created_at,
         model: model.map(str::to_owned),
+        error: None,
+        kept: false,
     })
 }
 
@@ -131,6 +141,52 @@ pub fn update(
         params![id, content, status_str(status)],
     )?;
     Ok(n == 1)
+}
+
+/// How a reply ended: its final words, status, and what the provider counted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ending<'a> {
+    pub content: &'a str,
+    pub error: Option<&'a str>,
+    pub prompt_tokens: Option<u32>,
+    pub completion_tokens: Option<u32>,
+}
+
+/// Records how a reply ended.
+pub fn finish(
+    conn: &Connection,
+    id: i64,
+    status: MessageStatus,
+    ending: &Ending<'_>,
+) -> rusqlite::Result<bool> {
+    let n = conn.execute(
+        "UPDATE messages SET content = ?2, status = ?3, error = ?4,
+                prompt_tokens = ?5, completion_tokens = ?6 WHERE id = ?1",
+        params![
+            id,
+            ending.content,
+            status_str(status),
+            ending.error,
+            ending.prompt_tokens,
+            ending.completion_tokens
+        ],
+    )?;
+    Ok(n == 1)
+}
+
+pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<Message>> {
+    use rusqlite::OptionalExtension;
+    conn.query_row(
+        &format!("SELECT {COLUMNS} FROM messages WHERE id = ?1"),
+        [id],
+        from_row,
+    )
+    .optional()
+}
+
+/// Removes a message (a reply being regenerated, or one stopped before any word).
+pub fn delete(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
+    Ok(conn.execute("DELETE FROM messages WHERE id = ?1", [id])? == 1)
 }
 
 /// Up to `limit` messages older than `before` (or the newest, if `None`), oldest first.
@@ -156,12 +212,12 @@ pub fn search(conn: &Connection, text: &str, limit: u32) -> rusqlite::Result<Vec
             SELECT rowid, rank, snippet(messages_fts, 0, char(2), char(3), '…', 24) AS excerpt
             FROM messages_fts WHERE messages_fts MATCH ?1 ORDER BY rank LIMIT ?2
          )
-         SELECT {COLUMNS}, hits.excerpt FROM hits JOIN messages m ON m.id = hits.rowid ORDER BY hits.rank"
+         SELECT {COLUMNS}, hits.excerpt FROM hits JOIN messages ON messages.id = hits.rowid ORDER BY hits.rank"
     ))?;
     stmt.query_map(params![q, limit], |r| {
         Ok(SearchHit {
             message: from_row(r)?,
-            excerpt: r.get(6)?,
+            excerpt: r.get(8)?,
         })
     })?
     .collect()

@@ -7,7 +7,11 @@ use rusqlite_migration::{M, Migrations};
 use super::error::Unplaced;
 
 /// Every migration, oldest first.
-pub(super) const ALL: &[M<'static>] = &[M::up(include_str!("../../migrations/0001_journal.sql"))];
+pub(super) const ALL: &[M<'static>] = &[
+    M::up(include_str!("../../migrations/0001_journal.sql")),
+    M::up(include_str!("../../migrations/0002_memories_moments.sql")),
+    M::up(include_str!("../../migrations/0003_embeddings.sql")),
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = ALL.len() as u32;

@@ -8,8 +8,10 @@
 mod backup;
 mod error;
 pub mod fts;
+pub mod memories;
 pub mod messages;
 mod migrations;
+pub mod moments;
 pub mod persona;
 pub mod settings;
 
@@ -150,6 +152,8 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", true)?;
+    // Deleted memories and messages are overwritten, not left in free pages.
+    conn.pragma_update(None, "secure_delete", true)?;
     Ok(())
 }
 

@@ -1,0 +1,277 @@
+//! One turn of the conversation.
+//!
+//! [`begin`] stores the user's words and an empty reply marked `streaming`
+//! before any model is called, so nothing the user wrote can be lost.
+//! [`run`] streams the reply, writing what has arrived to the journal a few
+//! times a second; if the app dies mid-reply, the next start marks the reply
+//! `partial` with the words it had. A reply that is stopped keeps its words
+//! as `partial`; one that fails keeps them with status `error` and the reason.
+
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, FixedOffset};
+use rusqlite::Connection;
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+
+use super::prompt::{self, Budget, Prompt, PromptInput};
+use crate::memory::{extract, remember};
+use crate::providers::{ChatRequest, Provider, ProviderErrorKind};
+use crate::store::messages::{self, Ending, Message, MessageStatus, Role};
+use crate::store::{Store, memories, persona};
+use crate::{AppError, ErrorCode};
+
+/// The user's message and the reply being written to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Turn {
+    pub user: Message,
+    pub reply: Message,
+}
+
+/// What the UI hears while a reply streams.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase", tag = "event", content = "data")]
+pub enum TurnEvent {
+    /// The next piece of the reply.
+    Delta { text: String },
+    /// The reply ended. `reply` is what the journal now holds (complete,
+    /// partial or error), or `None` when it was stopped before its first word
+    /// and removed; `error` says what went wrong, if anything.
+    Ended {
+        reply: Option<Message>,
+        error: Option<AppError>,
+    },
+}
+
+/// How a turn starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start<'a> {
+    /// A new message from the user.
+    Send(&'a str),
+    /// Another reply to the last message (also how a failed reply is retried).
+    Regenerate,
+    /// The last message, edited, answered anew.
+    EditLast(&'a str),
+}
+
+/// The longest message accepted, in bytes. Longer text is refused with a
+/// sentence (and stays in the composer); anything accepted is stored whole
+/// and shortened only in what is sent to the model.
+pub const MAX_MESSAGE_BYTES: usize = 1_000_000;
+
+/// How often the growing reply is written to the journal.
+const SAVE_EVERY: Duration = Duration::from_millis(250);
+
+fn check_text(text: &str) -> Result<(), AppError> {
+    if text.trim().is_empty() {
+        return Err(AppError::invalid("There is nothing to send yet."));
+    }
+    if text.len() > MAX_MESSAGE_BYTES {
+        return Err(AppError::invalid(format!(
+            "That message is {} KB; the longest Hearth takes is {} KB. Nothing was sent, and your text is still here.",
+            text.len() / 1_000,
+            MAX_MESSAGE_BYTES / 1_000
+        )));
+    }
+    if text.contains('\0') {
+        return Err(AppError::invalid(
+            "That message holds a NUL character, which Hearth cannot store. Nothing was sent.",
+        ));
+    }
+    Ok(())
+}
+
+fn no_reply_in_progress(conn: &Connection) -> Result<(), AppError> {
+    if let Some(last) = messages::page(conn, None, 1)?.pop()
+        && last.status == MessageStatus::Streaming
+    {
+        return Err(AppError::invalid(
+            "A reply is still being written. Stop it or wait for it to finish.",
+        ));
+    }
+    Ok(())
+}
+
+/// Stores the user's words (or finds the message to answer again) and an
+/// empty `streaming` reply, in one transaction.
+pub fn begin(conn: &mut Connection, start: Start<'_>, model: &str) -> Result<Turn, AppError> {
+    if let Start::Send(text) | Start::EditLast(text) = start {
+        check_text(text)?;
+    }
+    let tx = conn.transaction()?;
+    no_reply_in_progress(&tx)?;
+    let last_two = messages::page(&tx, None, 2)?;
+    let user = match start {
+        Start::Send(text) => {
+            messages::insert(&tx, Role::User, text, MessageStatus::Complete, None)?
+        }
+        Start::Regenerate | Start::EditLast(_) => {
+            let (user, reply) = match last_two.as_slice() {
+                [.., u, r] if u.role == Role::User && r.role == Role::Assistant => (u, Some(r)),
+                [.., u] if u.role == Role::User => (u, None),
+                _ => {
+                    return Err(AppError::invalid(
+                        "There is no message of yours to answer again.",
+                    ));
+                }
+            };
+            if let Some(reply) = reply {
+                messages::delete(&tx, reply.id)?;
+            }
+            let mut user = user.clone();
+            if let Start::EditLast(text) = start {
+                messages::update(&tx, user.id, text, MessageStatus::Complete)?;
+                user.content = text.to_owned();
+            }
+            user
+        }
+    };
+    let reply = messages::insert(
+        &tx,
+        Role::Assistant,
+        "",
+        MessageStatus::Streaming,
+        Some(model),
+    )?;
+    tx.commit()?;
+    Ok(Turn { user, reply })
+}
+
+/// Gathers what the companion knows and builds the prompt for `turn`.
+pub fn prepare(
+    conn: &Connection,
+    turn: &Turn,
+    now: DateTime<FixedOffset>,
+    budget: Budget,
+) -> Result<Prompt, AppError> {
+    let persona = persona::get(conn)?.unwrap_or_else(|| persona::Persona {
+        companion_name: super::setup::FALLBACK_NAME.to_owned(),
+        voice: String::new(),
+        user_name: String::new(),
+        address_style: String::new(),
+        hopes: String::new(),
+    });
+    // Recent turns: enough to fill any context; the builder trims to budget.
+    let recent: Vec<Message> = messages::page(conn, Some(turn.reply.id), 80)?;
+    let oldest_recent = recent.first().map_or(turn.user.id, |m| m.id);
+    let recollection = remember::recollect(
+        conn,
+        &turn.user.content,
+        now.timestamp_millis(),
+        Some(oldest_recent),
+        remember::Amounts::default(),
+    )?;
+    let prompt = prompt::build(&PromptInput {
+        persona: &persona,
+        now,
+        memories: &recollection.memories,
+        recalled: &recollection.messages,
+        recent: &recent,
+        budget,
+    });
+    memories::mark_recalled(conn, &prompt.memory_ids, now.timestamp_millis())?;
+    Ok(prompt)
+}
+
+/// Streams the reply for `turn` into the journal and to `on_event`, and
+/// returns the final event (also sent).
+pub async fn run(
+    store: &Store,
+    provider: &Provider,
+    request: &ChatRequest,
+    reply_id: i64,
+    cancel: &CancellationToken,
+    on_event: &mut (dyn FnMut(TurnEvent) + Send),
+) -> TurnEvent {
+    let mut text = String::new();
+    let mut saved_at = Instant::now();
+    let mut on_delta = |piece: &str| {
+        text.push_str(piece);
+        on_event(TurnEvent::Delta {
+            text: piece.to_owned(),
+        });
+        if saved_at.elapsed() >= SAVE_EVERY {
+            saved_at = Instant::now();
+            if let Err(e) =
+                store.with(|c| messages::update(c, reply_id, &text, MessageStatus::Streaming))
+            {
+                tracing::warn!("could not save the reply so far: {e}");
+            }
+        }
+    };
+    let outcome = provider.stream_chat(request, cancel, &mut on_delta).await;
+    let (status, ending_text, usage, error) = match outcome {
+        Ok(done) => (MessageStatus::Complete, done.text, done.usage, None),
+        Err(f) if f.error.kind == ProviderErrorKind::Cancelled => {
+            (MessageStatus::Partial, f.partial, f.usage, None)
+        }
+        Err(f) => (
+            MessageStatus::Error,
+            f.partial,
+            f.usage,
+            Some(AppError::from(f.error)),
+        ),
+    };
+    let saved = store.run(|c| {
+        if status == MessageStatus::Partial && ending_text.trim().is_empty() {
+            messages::delete(c, reply_id)?;
+            return Ok(None);
+        }
+        messages::finish(
+            c,
+            reply_id,
+            status,
+            &Ending {
+                content: &ending_text,
+                error: error.as_ref().map(|e| e.message.as_str()),
+                prompt_tokens: usage.input_tokens,
+                completion_tokens: usage.output_tokens,
+            },
+        )?;
+        Ok(messages::get(c, reply_id)?)
+    });
+    let end = match saved {
+        Ok(reply) => TurnEvent::Ended { reply, error },
+        Err(e) => TurnEvent::Ended {
+            reply: None,
+            error: Some(AppError {
+                code: ErrorCode::Database,
+                message: format!("The reply could not be saved: {}", e.message),
+            }),
+        },
+    };
+    on_event(end.clone());
+    end
+}
+
+/// Learns durable facts from a finished exchange (run in the background,
+/// after the reply). Returns what was stored.
+pub async fn learn(
+    store: &Store,
+    provider: &Provider,
+    user: &Message,
+    reply: &Message,
+    today: &str,
+) -> Result<extract::Merged, AppError> {
+    let (user_name, known) = store.run(|c| {
+        let name = persona::get(c)?.map(|p| p.user_name).unwrap_or_default();
+        let words = crate::memory::recall::content_words(&user.content);
+        let known = memories::matching(c, &words, 12)?
+            .into_iter()
+            .map(|(m, _)| m)
+            .collect::<Vec<_>>();
+        Ok((name, known))
+    })?;
+    let request = extract::request(&user_name, &user.content, &reply.content, today, &known);
+    let answer = provider
+        .stream_chat(&request, &CancellationToken::new(), &mut |_| {})
+        .await
+        .map_err(|f| AppError::from(f.error))?;
+    let learnt = extract::parse(&answer.text).map_err(|e| AppError {
+        code: ErrorCode::Malformed,
+        message: e.to_string(),
+    })?;
+    let now = crate::store::now_ms();
+    Ok(store.with(|c| extract::merge(c, &learnt, &known, Some(user.id), now))?)
+}

@@ -1,0 +1,522 @@
+//! A turn of conversation end to end in the core: a real journal file, the
+//! real HTTP client, and the fake provider on loopback.
+
+use std::time::Duration;
+
+use chrono::{FixedOffset, TimeZone};
+use hearth_core::companion::prompt::Budget;
+use hearth_core::companion::turn::{self, Start, TurnEvent};
+use hearth_core::memory::remember;
+use hearth_core::providers::{Limits, Provider, ProviderConfig, ProviderKind};
+use hearth_core::store::memories::{self, MemoryDraft, MemoryKind};
+use hearth_core::store::messages::{self, MessageStatus, Role};
+use hearth_core::store::{Store, moments, persona};
+use hearth_core::{AppError, ErrorCode};
+use hearth_fake_provider::{FakeProvider, Format, Step};
+use tokio_util::sync::CancellationToken;
+
+fn journal() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = Store::open(dir.path().join("hearth.db")).unwrap();
+    store
+        .with(|c| {
+            persona::save(
+                c,
+                &persona::Persona {
+                    companion_name: "Ember".into(),
+                    voice: "Gentle.".into(),
+                    user_name: "Theodore".into(),
+                    address_style: "Plainly.".into(),
+                    hopes: "Company.".into(),
+                },
+            )
+        })
+        .unwrap();
+    (dir, store)
+}
+
+fn provider(server: &FakeProvider) -> Provider {
+    Provider::new(
+        ProviderConfig {
+            kind: ProviderKind::OpenaiCompatible,
+            base_url: server.base_url(Format::OpenAi),
+            model: "fake-small".into(),
+            context_length: Some(8_192),
+        },
+        Some("sk-test".into()),
+        Limits {
+            connect: Duration::from_secs(2),
+            response: Duration::from_millis(500),
+            idle: Duration::from_millis(500),
+            attempts: 1,
+            backoff: Duration::from_millis(10),
+            max_wait: Duration::from_secs(1),
+        },
+    )
+    .unwrap()
+}
+
+fn now() -> chrono::DateTime<FixedOffset> {
+    FixedOffset::east_opt(0)
+        .unwrap()
+        .with_ymd_and_hms(2026, 11, 25, 14, 0, 0)
+        .unwrap()
+}
+
+/// Runs one turn and returns the deltas heard and the final event.
+async fn take_turn(
+    store: &Store,
+    server: &FakeProvider,
+    start: Start<'_>,
+) -> (turn::Turn, Vec<String>, TurnEvent) {
+    let t = store.run(|c| turn::begin(c, start, "fake-small")).unwrap();
+    let prompt = store
+        .run(|c| turn::prepare(c, &t, now(), Budget::for_context(8_192)))
+        .unwrap();
+    let mut deltas = Vec::new();
+    let end = turn::run(
+        store,
+        &provider(server),
+        &prompt.request,
+        t.reply.id,
+        &CancellationToken::new(),
+        &mut |e| {
+            if let TurnEvent::Delta { text } = e {
+                deltas.push(text);
+            }
+        },
+    )
+    .await;
+    (t, deltas, end)
+}
+
+#[tokio::test]
+async fn a_reply_streams_into_the_journal_and_later_turns_see_the_history() {
+    let (_dir, store) = journal();
+    let server = FakeProvider::start().await;
+    server.script([Step::reply(["Hello ", "Theodore", "."])]);
+    let (t, deltas, end) = take_turn(&store, &server, Start::Send("Hi there")).await;
+    assert_eq!(deltas.concat(), "Hello Theodore.");
+    let TurnEvent::Ended {
+        reply: Some(reply),
+        error: None,
+    } = end
+    else {
+        panic!("{end:?}")
+    };
+    assert_eq!(reply.status, MessageStatus::Complete);
+    assert_eq!(reply.content, "Hello Theodore.");
+    assert_eq!(reply.id, t.reply.id);
+
+    server.script([Step::reply(["Of course."])]);
+    take_turn(&store, &server, Start::Send("Do you remember what I said?")).await;
+    let sent = server.requests().last().unwrap().body.clone();
+    let roles: Vec<&str> = sent["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles, ["system", "user", "assistant", "user"]);
+    let system = sent["messages"][0]["content"].as_str().unwrap();
+    assert!(
+        system.contains("You are Ember, Theodore's companion"),
+        "{system}"
+    );
+    assert!(system.contains("Wednesday 25 November 2026"), "{system}");
+}
+
+#[tokio::test]
+async fn any_unicode_round_trips_byte_exact_and_empty_text_is_refused() {
+    let (_dir, store) = journal();
+    let server = FakeProvider::start().await;
+    let odd = "👩‍👩‍👧 שלום עולם e\u{301}\u{302} \u{7}\u{1b}[0m tab\there \u{202e}reversed\u{202c} 🏳️‍🌈";
+    server.script([Step::reply([odd])]);
+    let (t, _, end) = take_turn(&store, &server, Start::Send(odd)).await;
+    let stored = store
+        .with(|c| messages::get(c, t.user.id))
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.content.as_bytes(), odd.as_bytes());
+    let TurnEvent::Ended {
+        reply: Some(reply), ..
+    } = end
+    else {
+        panic!()
+    };
+    assert_eq!(reply.content.as_bytes(), odd.as_bytes());
+
+    for empty in ["", "  \n\t "] {
+        let e: AppError = store
+            .run(|c| turn::begin(c, Start::Send(empty), "m"))
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidInput);
+    }
+    let count = store.with(|c| messages::page(c, None, 100)).unwrap().len();
+    assert_eq!(count, 2, "a refused message stores nothing");
+}
+
+#[tokio::test]
+async fn a_200_kb_message_is_stored_whole_and_sent_within_the_context() {
+    let (_dir, store) = journal();
+    let server = FakeProvider::start().await;
+    let huge = format!("BEGIN {} END", "the lake house in winter ".repeat(8_200));
+    assert!(huge.len() > 200_000);
+    let (t, _, end) = take_turn(&store, &server, Start::Send(&huge)).await;
+    assert!(
+        matches!(
+            end,
+            TurnEvent::Ended {
+                reply: Some(_),
+                error: None
+            }
+        ),
+        "{end:?}"
+    );
+    let stored = store
+        .with(|c| messages::get(c, t.user.id))
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.content, huge);
+    let sent = server.requests().last().unwrap().body.clone();
+    let last = sent["messages"].as_array().unwrap().last().unwrap()["content"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(last.starts_with("BEGIN") && last.ends_with("END"));
+    assert!(last.len() < huge.len() / 4, "{}", last.len());
+}
+
+#[tokio::test]
+async fn a_dropped_stream_keeps_its_words_marked_error_and_regenerate_replaces_it() {
+    let (_dir, store) = journal();
+    let server = FakeProvider::start().await;
+    server.script([Step::MalformedAfter {
+        chunks: vec!["I was saying".into()],
+    }]);
+    let (t, _, end) = take_turn(&store, &server, Start::Send("Tell me a story")).await;
+    let TurnEvent::Ended {
+        reply: Some(reply),
+        error: Some(error),
+    } = end
+    else {
+        panic!("{end:?}")
+    };
+    assert_eq!(reply.status, MessageStatus::Error);
+    assert_eq!(reply.content, "I was saying");
+    assert_eq!(reply.error.as_deref(), Some(error.message.as_str()));
+
+    server.script([Step::reply(["Once upon a time."])]);
+    let (again, _, end) = take_turn(&store, &server, Start::Regenerate).await;
+    assert_eq!(
+        again.user.id, t.user.id,
+        "the same message is answered again"
+    );
+    assert!(matches!(end, TurnEvent::Ended { error: None, .. }));
+    let all = store.with(|c| messages::page(c, None, 10)).unwrap();
+    let texts: Vec<(Role, &str)> = all.iter().map(|m| (m.role, m.content.as_str())).collect();
+    assert_eq!(
+        texts,
+        [
+            (Role::User, "Tell me a story"),
+            (Role::Assistant, "Once upon a time.")
+        ]
+    );
+}
+
+#[tokio::test]
+async fn editing_the_last_message_replaces_it_and_its_reply() {
+    let (_dir, store) = journal();
+    let server = FakeProvider::start().await;
+    take_turn(&store, &server, Start::Send("Helo")).await;
+    server.script([Step::reply(["Hello to you."])]);
+    take_turn(&store, &server, Start::EditLast("Hello")).await;
+    let all = store.with(|c| messages::page(c, None, 10)).unwrap();
+    let texts: Vec<&str> = all.iter().map(|m| m.content.as_str()).collect();
+    assert_eq!(texts, ["Hello", "Hello to you."]);
+    assert_eq!(
+        store
+            .with(|c| messages::search(c, "Helo", 5))
+            .unwrap()
+            .len(),
+        0,
+        "the old words are gone from search too"
+    );
+}
+
+#[tokio::test]
+async fn stopping_keeps_the_words_as_partial_and_a_wordless_stop_leaves_no_reply() {
+    let (_dir, store) = journal();
+    let server = FakeProvider::start().await;
+    server.script([Step::StallAfter {
+        chunks: vec!["Let me think".into()],
+    }]);
+    let t = store
+        .run(|c| turn::begin(c, Start::Send("Why?"), "m"))
+        .unwrap();
+    let prompt = store
+        .run(|c| turn::prepare(c, &t, now(), Budget::for_context(8_192)))
+        .unwrap();
+    let cancel = CancellationToken::new();
+    let stopper = cancel.clone();
+    let end = turn::run(
+        &store,
+        &provider(&server),
+        &prompt.request,
+        t.reply.id,
+        &cancel,
+        &mut |e| {
+            if matches!(e, TurnEvent::Delta { .. }) {
+                stopper.cancel();
+            }
+        },
+    )
+    .await;
+    let TurnEvent::Ended {
+        reply: Some(reply),
+        error: None,
+    } = end
+    else {
+        panic!("{end:?}")
+    };
+    assert_eq!(
+        (reply.status, reply.content.as_str()),
+        (MessageStatus::Partial, "Let me think")
+    );
+
+    // Stopped before any word: the empty reply is removed; the question stays.
+    server.script([Step::Hang]);
+    let t = store
+        .run(|c| turn::begin(c, Start::Regenerate, "m"))
+        .unwrap();
+    let cancel = CancellationToken::new();
+    cancel.cancel();
+    let end = turn::run(
+        &store,
+        &provider(&server),
+        &prompt.request,
+        t.reply.id,
+        &cancel,
+        &mut |_| {},
+    )
+    .await;
+    assert!(
+        matches!(
+            end,
+            TurnEvent::Ended {
+                reply: None,
+                error: None
+            }
+        ),
+        "{end:?}"
+    );
+    let last = store.with(|c| messages::page(c, None, 1)).unwrap();
+    assert_eq!(last[0].content, "Why?");
+}
+
+#[tokio::test]
+async fn a_reply_interrupted_by_a_crash_is_kept_as_partial_on_the_next_open() {
+    let (dir, store) = journal();
+    let server = FakeProvider::start().await;
+    let t = store
+        .run(|c| turn::begin(c, Start::Send("Are you there?"), "m"))
+        .unwrap();
+    store
+        .with(|c| messages::update(c, t.reply.id, "Yes, I", MessageStatus::Streaming))
+        .unwrap();
+    assert!(
+        store
+            .run(|c| turn::begin(c, Start::Send("again"), "m"))
+            .is_err(),
+        "no second reply while one is streaming"
+    );
+    drop(store);
+    drop(server);
+    let reopened = hearth_core::open_journal(dir.path()).unwrap();
+    let reply = reopened
+        .with(|c| messages::get(c, t.reply.id))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (reply.status, reply.content.as_str()),
+        (MessageStatus::Partial, "Yes, I")
+    );
+}
+
+#[tokio::test]
+async fn learnt_facts_are_stored_merged_superseded_and_recalled_until_deleted() {
+    let (_dir, store) = journal();
+    let server = FakeProvider::start().await;
+    server.script([Step::reply(["That sounds lovely."])]);
+    let (t, _, end) = take_turn(
+        &store,
+        &server,
+        Start::Send("My sister Maya lives in Lisbon now."),
+    )
+    .await;
+    let TurnEvent::Ended {
+        reply: Some(reply), ..
+    } = end
+    else {
+        panic!()
+    };
+
+    server.script([Step::reply([
+        r#"```json
+{"memories": [{"text": "Theodore's sister Maya lives in Lisbon.", "kind": "person", "importance": 4, "replaces": []}]}
+```"#,
+    ])]);
+    let merged = turn::learn(&store, &provider(&server), &t.user, &reply, "2026-11-25")
+        .await
+        .unwrap();
+    assert_eq!(merged.added.len(), 1);
+    let first = merged.added[0];
+    let sent = server.requests().last().unwrap().body.clone();
+    assert!(
+        sent.to_string()
+            .contains("My sister Maya lives in Lisbon now.")
+    );
+
+    // The same fact again confirms it; a contradicting one supersedes it.
+    server.script([Step::reply([format!(
+        r#"{{"memories": [{{"text": "Theodore's sister Maya lives in Lisbon", "kind": "person", "importance": 5}},
+            {{"text": "Theodore's sister Maya moved to Porto.", "kind": "person", "importance": 4, "replaces": [{first}]}}]}}"#
+    )])]);
+    let merged = turn::learn(&store, &provider(&server), &t.user, &reply, "2026-11-26")
+        .await
+        .unwrap();
+    assert_eq!(merged.confirmed, vec![first]);
+    assert_eq!(merged.superseded, vec![first]);
+    let porto = merged.added[0];
+
+    let recalled = store
+        .with(|c| {
+            remember::memories(
+                c,
+                "Where does Maya live?",
+                hearth_core::store::now_ms(),
+                remember::Amounts::default(),
+            )
+        })
+        .unwrap();
+    let ids: Vec<i64> = recalled.iter().map(|m| m.id).collect();
+    assert_eq!(ids, vec![porto], "the superseded fact is never recalled");
+
+    // Garbage from the model stores nothing.
+    server.script([Step::reply(["I'd rather not say."])]);
+    let e = turn::learn(&store, &provider(&server), &t.user, &reply, "2026-11-26")
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Malformed);
+    assert_eq!(store.with(|c| memories::count(c)).unwrap(), 1);
+
+    // Deleted: gone from lists, search and every later prompt.
+    assert!(store.with(|c| memories::delete(c, porto)).unwrap());
+    assert!(
+        store
+            .with(|c| memories::list(c, Some("Maya"), 10))
+            .unwrap()
+            .is_empty()
+    );
+    server.script([Step::reply(["Mm."])]);
+    take_turn(&store, &server, Start::Send("Where does Maya live again?")).await;
+    let sent = server.requests().last().unwrap().body.to_string();
+    assert!(
+        !sent.contains("Porto") && !sent.contains("moved to"),
+        "{sent}"
+    );
+}
+
+#[test]
+fn memories_rank_by_match_importance_and_recency() {
+    let (_dir, store) = journal();
+    let now = 1_795_610_400_000i64;
+    let day = 86_400_000i64;
+    let add = |text: &str, importance: u8, age_days: i64| {
+        store
+            .with(|c| {
+                memories::insert(
+                    c,
+                    &MemoryDraft {
+                        text: text.into(),
+                        kind: MemoryKind::Fact,
+                        importance,
+                    },
+                    None,
+                    now - age_days * day,
+                )
+            })
+            .unwrap()
+            .id
+    };
+    let old_minor = add("Theodore once mentioned the piano.", 1, 400);
+    let fresh_major = add("Theodore is learning the piano for his daughter.", 5, 2);
+    let unrelated = add("Theodore loves autumn walks.", 2, 1);
+    let ranked: Vec<i64> = store
+        .with(|c| {
+            remember::memories(
+                c,
+                "How is the piano going?",
+                now,
+                remember::Amounts {
+                    memories: 10,
+                    always: 0,
+                    messages: 0,
+                },
+            )
+        })
+        .unwrap()
+        .iter()
+        .map(|m| m.id)
+        .collect();
+    assert_eq!(ranked, vec![fresh_major, old_minor]);
+    assert!(!ranked.contains(&unrelated));
+    assert!(remember::score(1.0, 1, 400.0) < remember::score(1.0, 5, 2.0));
+}
+
+#[test]
+fn keeping_a_moment_is_idempotent_and_can_be_undone() {
+    let (_dir, store) = journal();
+    let m = store
+        .with(|c| {
+            messages::insert_at(
+                c,
+                Role::Assistant,
+                "# The lake at dawn\nIt was still.",
+                MessageStatus::Complete,
+                None,
+                1_795_610_400_000,
+            )
+        })
+        .unwrap();
+    let kept = store
+        .with(|c| moments::keep_message(c, m.id, 60, 1))
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.day, "2026-11-25");
+    assert_eq!(kept.title, "The lake at dawn");
+    assert_eq!(kept.source_message_ids, vec![m.id]);
+    let again = store
+        .with(|c| moments::keep_message(c, m.id, 60, 2))
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.id, kept.id);
+    assert!(
+        store
+            .with(|c| messages::get(c, m.id))
+            .unwrap()
+            .unwrap()
+            .kept
+    );
+    assert_eq!(
+        store.with(|c| moments::release_message(c, m.id)).unwrap(),
+        1
+    );
+    assert!(
+        !store
+            .with(|c| messages::get(c, m.id))
+            .unwrap()
+            .unwrap()
+            .kept
+    );
+}
