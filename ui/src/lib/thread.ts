@@ -2,67 +2,12 @@
  * The conversation thread's logic, apart from any component: the messages
  * list and how a turn changes it, day labels, and the composer's draft.
  */
-import { invoke, type Channel } from '@tauri-apps/api/core';
-import { commands as generated, type AppError, type Result } from './bindings';
+import { commands, type AppError, type Message, type Persona, type StartedTurn, type Turn, type TurnEvent } from './bindings';
 import { sameDay } from './time';
 
-// The conversation's IPC types, as the Rust side defines them. Until the
-// generated bindings carry them, they are declared here to the same shape.
-export type { AppError };
-export type Message = {
-  id: number;
-  role: 'user' | 'assistant';
-  content: string;
-  status: 'complete' | 'streaming' | 'partial' | 'error';
-  /** UTC milliseconds since the Unix epoch. */
-  createdAt: number;
-  model: string | null;
-  /** Why a reply failed (status 'error'). */
-  error: string | null;
-  /** Kept as a moment. */
-  kept: boolean;
-};
-export type Turn = { user: Message; reply: Message };
-export type StartedTurn = { turn: Turn; stream: number };
-export type TurnEvent =
-  | { event: 'delta'; data: { text: string } }
-  | { event: 'ended'; data: { reply: Message | null; error: AppError | null } };
-export type Persona = { companionName: string; voice: string; userName: string; addressStyle: string; hopes: string };
-
-interface ThreadCommands {
-  listMessages(before: number | null, limit: number): Promise<Result<Message[], AppError>>;
-  sendMessage(text: string, onEvent: Channel<TurnEvent>): Promise<Result<StartedTurn, AppError>>;
-  regenerateReply(onEvent: Channel<TurnEvent>): Promise<Result<StartedTurn, AppError>>;
-  editLastMessage(text: string, onEvent: Channel<TurnEvent>): Promise<Result<StartedTurn, AppError>>;
-  stopReply(stream: number): Promise<boolean>;
-  keepMoment(messageId: number): Promise<Result<unknown, AppError>>;
-  releaseMoment(messageId: number): Promise<Result<boolean, AppError>>;
-  getPersona(): Promise<Result<Persona | null, AppError>>;
-}
-
-const bound = generated as unknown as Partial<ThreadCommands>;
-
-/** A command the generated bindings don't carry yet, invoked by its wire name. */
-async function invoked<T>(name: string, args: Record<string, unknown>): Promise<Result<T, AppError>> {
-  try {
-    return { status: 'ok', data: await invoke<T>(name, args) };
-  } catch (e) {
-    if (e instanceof Error) throw e;
-    return { status: 'error', error: e as AppError };
-  }
-}
-
-/** The conversation's commands: the generated ones, where they exist. */
-export const commands: ThreadCommands = {
-  listMessages: (before, limit) => bound.listMessages?.(before, limit) ?? invoked('list_messages', { before, limit }),
-  sendMessage: (text, onEvent) => bound.sendMessage?.(text, onEvent) ?? invoked('send_message', { text, onEvent }),
-  regenerateReply: (onEvent) => bound.regenerateReply?.(onEvent) ?? invoked('regenerate_reply', { onEvent }),
-  editLastMessage: (text, onEvent) => bound.editLastMessage?.(text, onEvent) ?? invoked('edit_last_message', { text, onEvent }),
-  stopReply: (stream) => bound.stopReply?.(stream) ?? invoke<boolean>('stop_reply', { id: stream }),
-  keepMoment: (messageId) => bound.keepMoment?.(messageId) ?? invoked('keep_moment', { messageId }),
-  releaseMoment: (messageId) => bound.releaseMoment?.(messageId) ?? invoked('release_moment', { messageId }),
-  getPersona: () => bound.getPersona?.() ?? invoked('get_persona', {}),
-};
+// The conversation's IPC types and commands, generated from the Rust side.
+export type { AppError, Message, Persona, StartedTurn, Turn, TurnEvent };
+export { commands };
 
 /** Messages per page of history. */
 export const PAGE = 50;
