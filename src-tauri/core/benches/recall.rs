@@ -1,5 +1,8 @@
 //! Recall latency over a large journal: p50/p95 of `memory::recall::messages`
-//! for typical conversational questions, at 10^5 and 10^6 messages (the
+//! for typical conversational questions, and of building the whole prompt for
+//! a new message (`companion::turn::prepare`: memories and messages recalled,
+//! recent turns, token counting and trimming, with 2,000 memories stored), at
+//! 10^5 and 10^6 messages (the
 //! 10^6 journal takes about 35 s to build once; `RECALL_BENCH_QUICK=1` skips it).
 //!
 //! The journals are generated deterministically (Zipf-distributed words,
@@ -11,7 +14,11 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use hearth_core::companion::prompt::Budget;
+use hearth_core::companion::turn::{self, Turn};
 use hearth_core::memory::recall;
+use hearth_core::store::memories::{self, MemoryDraft, MemoryKind};
+use hearth_core::store::messages::{self, Message, MessageStatus, Role};
 use hearth_core::store::{Store, persona};
 use rusqlite::params;
 
@@ -280,7 +287,7 @@ fn measure(n: usize) {
     for q in questions.iter().take(20) {
         store.with(|c| recall::messages(c, q, 20, None)).unwrap();
     }
-    let mut times: Vec<Duration> = questions
+    let times: Vec<Duration> = questions
         .iter()
         .map(|q| {
             let t = Instant::now();
@@ -289,10 +296,76 @@ fn measure(n: usize) {
             t.elapsed()
         })
         .collect();
+    report(&format!("recall over {n} messages"), times);
+
+    // The whole prompt for a new message, as each turn builds it.
+    let memory_count = store.with(|c| memories::count(c)).unwrap();
+    if memory_count < 2_000 {
+        store
+            .with(|c| {
+                let tx = c.transaction()?;
+                for i in memory_count..2_000 {
+                    let text = format!(
+                        "{} mentioned {} and {} ({i}).",
+                        NAMES[0],
+                        vocab.sample(&mut rng),
+                        vocab.sample(&mut rng)
+                    );
+                    let draft = MemoryDraft {
+                        text,
+                        kind: MemoryKind::ALL[i as usize % 7],
+                        importance: 1 + (i % 5) as u8,
+                    };
+                    memories::insert(&tx, &draft, None, 1_600_000_000_000 + i as i64)?;
+                }
+                tx.commit()
+            })
+            .unwrap();
+    }
+    let last = store
+        .with(|c| messages::page(c, None, 1))
+        .unwrap()
+        .pop()
+        .unwrap();
+    let now = chrono::Local::now().fixed_offset();
+    for context in [8_192, 128_000] {
+        let times: Vec<Duration> = questions
+            .iter()
+            .map(|q| {
+                let t = Turn {
+                    user: Message {
+                        content: q.clone(),
+                        role: Role::User,
+                        ..last.clone()
+                    },
+                    reply: Message {
+                        id: last.id + 1,
+                        role: Role::Assistant,
+                        content: String::new(),
+                        status: MessageStatus::Streaming,
+                        ..last.clone()
+                    },
+                };
+                let started = Instant::now();
+                let prompt = store
+                    .run(|c| turn::prepare(c, &t, now, Budget::for_context(context)))
+                    .unwrap();
+                std::hint::black_box(prompt);
+                started.elapsed()
+            })
+            .collect();
+        report(
+            &format!("prompt ({context}-token context) over {n} messages"),
+            times,
+        );
+    }
+}
+
+fn report(what: &str, mut times: Vec<Duration>) {
     times.sort();
     let at = |p: f64| times[((times.len() as f64 * p) as usize).min(times.len() - 1)];
     println!(
-        "recall over {n} messages: p50 {:.2} ms, p95 {:.2} ms, max {:.2} ms ({} questions)",
+        "{what}: p50 {:.2} ms, p95 {:.2} ms, max {:.2} ms ({} questions)",
         at(0.50).as_secs_f64() * 1e3,
         at(0.95).as_secs_f64() * 1e3,
         times.last().unwrap().as_secs_f64() * 1e3,
