@@ -1,4 +1,4 @@
-import type { Introduction, Persona, SetupAnswers } from './companion';
+import type { ErrorCode, Introduction, Persona, SetupAnswers } from './bindings';
 
 /**
  * First run, one question at a time: connect a model (only when none is
@@ -64,7 +64,7 @@ export function personaFrom(answers: SetupAnswers, introduction: Introduction, c
 }
 
 /** Errors that mean the model connection, not the user's answers, needs attention. */
-const CONNECTION_CODES = new Set([
+const CONNECTION_CODES = new Set<ErrorCode>([
   'no_provider',
   'no_key',
   'bad_key',
@@ -74,6 +74,6 @@ const CONNECTION_CODES = new Set([
   'rejected',
 ]);
 
-export function isConnectionProblem(code: string | undefined): boolean {
+export function isConnectionProblem(code: ErrorCode | undefined): boolean {
   return code !== undefined && CONNECTION_CODES.has(code);
 }

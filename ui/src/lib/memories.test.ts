@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Memory } from './companion';
+import type { Memory } from './bindings';
 import {
   KINDS,
   MAX_SHOWN,

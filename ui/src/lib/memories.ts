@@ -1,4 +1,4 @@
-import type { Memory, MemoryDraft, MemoryKind } from './companion';
+import type { Memory, MemoryDraft, MemoryKind } from './bindings';
 
 /** The kinds of things remembered, in the order the view shows them. */
 export const KINDS: readonly { kind: MemoryKind; label: string; one: string }[] = [

@@ -1,4 +1,4 @@
-import type { Persona } from './companion';
+import type { Persona } from './bindings';
 
 /** Ways of being spoken to, offered as choices; the user may write their own. */
 export const ADDRESS_STYLES: readonly { value: string; note: string }[] = [
