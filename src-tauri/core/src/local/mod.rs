@@ -6,6 +6,7 @@
 //!   tokenizer and chat template come from the file itself; replies stream
 //!   token by token and stop within one token of a cancel.
 //! - [`embed`]: MiniLM sentence embeddings (384 dimensions, normalised).
+//! - [`vectors`]: vectors stored in SQLite and a brute-force cosine top-k.
 //!
 //! Heavy work (loading, generating, embedding) is blocking: it runs on
 //! dedicated threads ([`spawn_worker`]) whose scheduling priority is lowered
@@ -19,6 +20,7 @@ pub mod chat;
 pub mod embed;
 pub mod models;
 mod template;
+pub mod vectors;
 
 use std::path::PathBuf;
 

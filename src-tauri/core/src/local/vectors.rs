@@ -1,0 +1,353 @@
+//! Embedding vectors in the journal (table `embeddings`, migration 3): one per
+//! memory, moment or message, float32 little-endian, and a brute-force cosine
+//! top-k over one kind. Brute force reads every vector of the kind; it stays
+//! well under a second at 10^5 vectors (see `examples/local_bench.rs`), which
+//! is far more than a person's journal holds in years.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+/// What a vector belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, specta::Type)]
+#[serde(rename_all = "lowercase")]
+pub enum OwnerKind {
+    Memory,
+    Moment,
+    Message,
+}
+
+impl OwnerKind {
+    pub const ALL: [OwnerKind; 3] = [OwnerKind::Memory, OwnerKind::Moment, OwnerKind::Message];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OwnerKind::Memory => "memory",
+            OwnerKind::Moment => "moment",
+            OwnerKind::Message => "message",
+        }
+    }
+
+    /// The texts of this kind that have no vector from `model` yet, oldest
+    /// first: current memories, moments (title and body), finished messages.
+    fn pending_sql(self) -> &'static str {
+        match self {
+            OwnerKind::Memory => {
+                "SELECT o.id, o.text FROM memories o WHERE o.superseded_by IS NULL
+                 AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.owner_kind = 'memory'
+                                 AND e.owner_id = o.id AND e.model = ?1)
+                 ORDER BY o.id LIMIT ?2"
+            }
+            OwnerKind::Moment => {
+                "SELECT o.id, trim(o.title || char(10) || o.body) FROM moments o
+                 WHERE NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.owner_kind = 'moment'
+                                   AND e.owner_id = o.id AND e.model = ?1)
+                 ORDER BY o.id LIMIT ?2"
+            }
+            OwnerKind::Message => {
+                "SELECT o.id, o.content FROM messages o WHERE o.status IN ('complete', 'partial')
+                 AND length(trim(o.content)) > 0
+                 AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.owner_kind = 'message'
+                                 AND e.owner_id = o.id AND e.model = ?1)
+                 ORDER BY o.id LIMIT ?2"
+            }
+        }
+    }
+}
+
+/// A vector as stored: float32, little-endian.
+pub fn to_blob(vector: &[f32]) -> Vec<u8> {
+    vector.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+pub fn from_blob(blob: &[u8]) -> Vec<f32> {
+    blob.chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect()
+}
+
+/// Stores (or replaces) the vector of one owner.
+pub fn save(
+    conn: &Connection,
+    kind: OwnerKind,
+    owner_id: i64,
+    model: &str,
+    vector: &[f32],
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO embeddings (owner_kind, owner_id, model, dim, vector, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (owner_kind, owner_id) DO UPDATE SET
+             model = excluded.model, dim = excluded.dim, vector = excluded.vector,
+             created_at = excluded.created_at",
+    )?
+    .execute(params![
+        kind.as_str(),
+        owner_id,
+        model,
+        vector.len() as i64,
+        to_blob(vector),
+        crate::store::now_ms()
+    ])?;
+    Ok(())
+}
+
+/// Stores many vectors of one kind in one transaction.
+pub fn save_many(
+    conn: &mut Connection,
+    kind: OwnerKind,
+    model: &str,
+    vectors: &[(i64, Vec<f32>)],
+) -> rusqlite::Result<()> {
+    let tx = conn.transaction()?;
+    for (id, v) in vectors {
+        save(&tx, kind, *id, model, v)?;
+    }
+    tx.commit()
+}
+
+/// The vector of one owner and the model that made it.
+pub fn load(
+    conn: &Connection,
+    kind: OwnerKind,
+    owner_id: i64,
+) -> rusqlite::Result<Option<(String, Vec<f32>)>> {
+    conn.query_row(
+        "SELECT model, vector FROM embeddings WHERE owner_kind = ?1 AND owner_id = ?2",
+        params![kind.as_str(), owner_id],
+        |r| Ok((r.get(0)?, from_blob(&r.get::<_, Vec<u8>>(1)?))),
+    )
+    .optional()
+}
+
+/// Removes the vector of one owner; whether there was one.
+pub fn delete(conn: &Connection, kind: OwnerKind, owner_id: i64) -> rusqlite::Result<bool> {
+    Ok(conn.execute(
+        "DELETE FROM embeddings WHERE owner_kind = ?1 AND owner_id = ?2",
+        params![kind.as_str(), owner_id],
+    )? > 0)
+}
+
+/// How many vectors of `kind` the model `model` made.
+pub fn count(conn: &Connection, kind: OwnerKind, model: &str) -> rusqlite::Result<u64> {
+    conn.query_row(
+        "SELECT count(*) FROM embeddings WHERE owner_kind = ?1 AND model = ?2",
+        params![kind.as_str(), model],
+        |r| r.get(0),
+    )
+}
+
+/// Up to `limit` texts of `kind` with no vector from `model` yet, as
+/// `(owner id, text)`, oldest first: what a background task embeds next.
+pub fn pending(
+    conn: &Connection,
+    kind: OwnerKind,
+    model: &str,
+    limit: usize,
+) -> rusqlite::Result<Vec<(i64, String)>> {
+    conn.prepare_cached(kind.pending_sql())?
+        .query_map(params![model, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect()
+}
+
+/// One result of [`top_k`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Hit {
+    pub owner_id: i64,
+    /// Cosine similarity, -1 to 1.
+    pub score: f32,
+}
+
+// A min-heap on score: the worst of the best k is on top.
+struct Worst(Hit);
+impl PartialEq for Worst {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Worst {}
+impl PartialOrd for Worst {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Worst {
+    fn cmp(&self, other: &Self) -> Ordering {
+        other
+            .0
+            .score
+            .total_cmp(&self.0.score)
+            .then(self.0.owner_id.cmp(&other.0.owner_id))
+    }
+}
+
+/// The `k` owners of `kind` whose vectors (from `model`) are closest to
+/// `query` by cosine, best first. Vectors of another length are skipped.
+pub fn top_k(
+    conn: &Connection,
+    kind: OwnerKind,
+    model: &str,
+    query: &[f32],
+    k: usize,
+) -> rusqlite::Result<Vec<Hit>> {
+    if k == 0 || query.is_empty() {
+        return Ok(Vec::new());
+    }
+    let q_norm = query.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if q_norm == 0.0 {
+        return Ok(Vec::new());
+    }
+    let mut heap = BinaryHeap::with_capacity(k + 1);
+    let mut stmt = conn.prepare_cached(
+        "SELECT owner_id, vector FROM embeddings
+         WHERE owner_kind = ?1 AND model = ?2 AND dim = ?3",
+    )?;
+    let mut rows = stmt.query(params![kind.as_str(), model, query.len() as i64])?;
+    while let Some(row) = rows.next()? {
+        let id: i64 = row.get(0)?;
+        let blob = row.get_ref(1)?.as_blob()?;
+        let (mut dot, mut norm) = (0f32, 0f32);
+        for (b, q) in blob.chunks_exact(4).zip(query) {
+            let x = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+            dot += x * q;
+            norm += x * x;
+        }
+        if norm == 0.0 {
+            continue;
+        }
+        let hit = Hit {
+            owner_id: id,
+            score: dot / (norm.sqrt() * q_norm),
+        };
+        if heap.len() < k {
+            heap.push(Worst(hit));
+        } else if heap.peek().is_some_and(|w| hit.score > w.0.score) {
+            heap.pop();
+            heap.push(Worst(hit));
+        }
+    }
+    let mut hits: Vec<Hit> = heap.into_iter().map(|w| w.0).collect();
+    hits.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(a.owner_id.cmp(&b.owner_id))
+    });
+    Ok(hits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(dir.path().join("hearth.db")).unwrap();
+        (dir, store)
+    }
+
+    fn unit(v: &[f32]) -> Vec<f32> {
+        let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        v.iter().map(|x| x / n).collect()
+    }
+
+    #[test]
+    fn blobs_round_trip_little_endian() {
+        let v = vec![1.0f32, -0.5, 3.25e-3];
+        assert_eq!(to_blob(&v)[..4], 1.0f32.to_le_bytes());
+        assert_eq!(from_blob(&to_blob(&v)), v);
+    }
+
+    #[test]
+    fn save_load_replace_delete() {
+        let (_dir, store) = store();
+        store
+            .with(|c| {
+                save(c, OwnerKind::Memory, 7, "m", &[1.0, 0.0])?;
+                assert_eq!(
+                    load(c, OwnerKind::Memory, 7)?,
+                    Some(("m".to_owned(), vec![1.0, 0.0]))
+                );
+                save(c, OwnerKind::Memory, 7, "m2", &[0.0, 1.0, 0.0])?;
+                assert_eq!(
+                    load(c, OwnerKind::Memory, 7)?,
+                    Some(("m2".to_owned(), vec![0.0, 1.0, 0.0])),
+                    "saving again replaces the vector"
+                );
+                assert_eq!(load(c, OwnerKind::Moment, 7)?, None, "kinds are separate");
+                assert!(delete(c, OwnerKind::Memory, 7)?);
+                assert!(!delete(c, OwnerKind::Memory, 7)?);
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn top_k_ranks_by_cosine_within_a_kind_and_model() {
+        let (_dir, store) = store();
+        store
+            .with(|c| {
+                let items: Vec<(i64, Vec<f32>)> = (0..50)
+                    .map(|i| {
+                        let a = i as f32 / 50.0 * std::f32::consts::FRAC_PI_2;
+                        (i, unit(&[a.cos(), a.sin(), 0.0]))
+                    })
+                    .collect();
+                save_many(c, OwnerKind::Moment, "m", &items)?;
+                save(c, OwnerKind::Memory, 99, "m", &[1.0, 0.0, 0.0])?;
+                save(c, OwnerKind::Moment, 98, "other", &[1.0, 0.0, 0.0])?;
+                let hits = top_k(c, OwnerKind::Moment, "m", &[2.0, 0.0, 0.0], 3)?;
+                let ids: Vec<i64> = hits.iter().map(|h| h.owner_id).collect();
+                assert_eq!(ids, vec![0, 1, 2], "closest to the x axis first: {hits:?}");
+                assert!((hits[0].score - 1.0).abs() < 1e-5);
+                assert!(hits[0].score >= hits[1].score && hits[1].score >= hits[2].score);
+                assert_eq!(
+                    top_k(c, OwnerKind::Moment, "m", &[1.0, 0.0], 3)?,
+                    vec![],
+                    "other lengths are skipped"
+                );
+                assert_eq!(
+                    top_k(c, OwnerKind::Moment, "m", &[1.0, 0.0, 0.0], 0)?,
+                    vec![]
+                );
+                assert_eq!(count(c, OwnerKind::Moment, "m")?, 50);
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn changed_or_deleted_texts_lose_their_vectors_and_become_pending() {
+        let (_dir, store) = store();
+        store
+            .with(|c| {
+                c.execute(
+                    "INSERT INTO messages (id, role, content, created_at) VALUES (1, 'user', 'hello there', 0), (2, 'user', 'second', 0)",
+                    [],
+                )?;
+                assert_eq!(
+                    pending(c, OwnerKind::Message, "m", 10)?,
+                    vec![(1, "hello there".to_owned()), (2, "second".to_owned())]
+                );
+                save(c, OwnerKind::Message, 1, "m", &[1.0])?;
+                assert_eq!(pending(c, OwnerKind::Message, "m", 10)?.len(), 1);
+                assert_eq!(
+                    pending(c, OwnerKind::Message, "other-model", 10)?.len(),
+                    2,
+                    "a vector from another model doesn't count"
+                );
+                c.execute("UPDATE messages SET content = 'edited' WHERE id = 1", [])?;
+                assert_eq!(load(c, OwnerKind::Message, 1)?, None, "an edit drops the vector");
+                save(c, OwnerKind::Message, 2, "m", &[1.0])?;
+                c.execute("DELETE FROM messages WHERE id = 2", [])?;
+                assert_eq!(load(c, OwnerKind::Message, 2)?, None, "a deletion drops the vector");
+                assert_eq!(pending(c, OwnerKind::Memory, "m", 10)?, vec![]);
+                assert_eq!(pending(c, OwnerKind::Moment, "m", 10)?, vec![]);
+                Ok(())
+            })
+            .unwrap();
+    }
+}
