@@ -14,6 +14,9 @@ use std::time::{Duration, Instant};
 
 use fantoccini::wd::Capabilities;
 use fantoccini::{Client, ClientBuilder, Locator};
+use hearth_core::providers::{ProviderConfig, ProviderKind};
+use hearth_core::store::messages::Message;
+use hearth_core::store::persona::Persona;
 use hyper_util::client::legacy::connect::HttpConnector;
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
@@ -258,6 +261,130 @@ impl App {
     pub async fn quit(self) {
         let _ = self.client.close().await;
     }
+
+    /// The process id of the Hearth app this session started: the process
+    /// running [`app_binary`] in the drivers' process group (WebKitWebDriver
+    /// starts it as its child).
+    pub fn app_pid(&self) -> Option<Pid> {
+        let binary = app_binary();
+        let binary = binary.canonicalize().unwrap_or(binary);
+        let group = self._driver.group().as_raw();
+        std::fs::read_dir("/proc")
+            .ok()?
+            .flatten()
+            .filter_map(|entry| entry.file_name().to_str()?.parse::<i32>().ok())
+            .find(|&pid| process_group(pid) == Some(group) && runs(pid, &binary))
+            .map(Pid::from_raw)
+    }
+
+    /// Kills the app at once with SIGKILL, as a crash or a power cut would
+    /// (no handler runs, nothing is flushed), and waits until it is gone.
+    /// The drivers stay; end the session with [`App::abandon`].
+    pub async fn kill_app(&self) {
+        let pid = self
+            .app_pid()
+            .expect("the Hearth process among the drivers' children");
+        nix::sys::signal::kill(pid, Signal::SIGKILL).expect("SIGKILL the app");
+        wait_until("the killed app to be gone", || {
+            // Gone, or a zombie its parent has not reaped yet: either way dead.
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .map_or(true, |stat| stat_fields(&stat).first() == Some(&"Z"))
+        })
+        .await;
+    }
+
+    /// Gives up a session whose app is no longer there: asks the driver to
+    /// end it, briefly, then stops the drivers.
+    pub async fn abandon(self) {
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.client.close()).await;
+    }
+}
+
+/// The fields of `/proc/PID/stat` after the command name, from the state on.
+fn stat_fields(stat: &str) -> Vec<&str> {
+    stat.rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default()
+}
+
+/// Whether process `pid` runs `binary` (by its executable, or by its argv[0]
+/// should the file have been rebuilt since it started).
+fn runs(pid: i32, binary: &Path) -> bool {
+    std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|exe| exe == binary)
+        || std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|cmdline| {
+            let argv0 = cmdline.split(|&b| b == 0).next().unwrap_or_default();
+            Path::new(std::str::from_utf8(argv0).unwrap_or_default()) == binary
+        })
+}
+
+fn process_group(pid: i32) -> Option<i32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // state, ppid, pgrp
+    stat_fields(&stat).get(2)?.parse().ok()
+}
+
+// ---------------------------------------------------------------------------
+// The journal, read and seeded with Hearth's own code.
+
+/// The journal file in a data folder.
+pub fn journal_path(data_dir: &Path) -> PathBuf {
+    data_dir.join(hearth_core::store::DATABASE_FILE)
+}
+
+/// Opens (creating and migrating if needed) the journal in `data_dir`, as the
+/// app does at start-up. Only while the app is not running.
+pub fn open_journal(data_dir: &Path) -> hearth_core::store::Store {
+    hearth_core::open_journal(data_dir).expect("open the journal")
+}
+
+/// Saves `persona` in the journal, so the app starts past its first run.
+pub fn seed_persona(data_dir: &Path, persona: &Persona) {
+    open_journal(data_dir)
+        .with(|c| hearth_core::store::persona::save(c, persona))
+        .expect("save the persona");
+}
+
+/// A persona for tests that start past the first run.
+pub fn test_persona() -> Persona {
+    Persona {
+        companion_name: "Samantha".into(),
+        voice: "Warm, curious and playful.".into(),
+        user_name: "Theodore".into(),
+        address_style: "Gently".into(),
+        hopes: "Someone to talk to in the evenings".into(),
+    }
+}
+
+/// Connects the app to `base_url` as an Ollama server (Ollama needs no key,
+/// so no keyring is involved) serving `model`.
+pub fn seed_ollama(data_dir: &Path, base_url: &str, model: &str) {
+    let config = ProviderConfig {
+        kind: ProviderKind::Ollama,
+        base_url: base_url.to_owned(),
+        model: model.to_owned(),
+        context_length: None,
+    };
+    open_journal(data_dir)
+        .run(|c| hearth_core::connection::save(c, &config).map(|_| ()))
+        .expect("save the provider settings");
+}
+
+/// A read-only connection to the journal, safe beside the running app (the
+/// journal is in WAL mode: a reader never blocks the writer).
+pub fn read_journal(data_dir: &Path) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open_with_flags(
+        journal_path(data_dir),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .expect("open the journal read-only");
+    conn.busy_timeout(Duration::from_secs(5)).unwrap();
+    conn
+}
+
+/// Every message in the journal, oldest first, read without changing anything
+/// (unlike [`open_journal`], which marks interrupted replies).
+pub fn journal_messages(conn: &rusqlite::Connection) -> Vec<Message> {
+    hearth_core::store::messages::page(conn, None, 10_000).expect("read the messages")
 }
 
 const PAINT_UNTIL_SHOT: &str = r#"

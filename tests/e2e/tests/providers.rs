@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use fantoccini::Locator;
-use hearth_e2e::{App, Display, PATIENCE, wait_until};
+use hearth_e2e::{App, Display, PATIENCE, seed_persona, test_persona, wait_until};
 use hearth_fake_provider::{FakeProvider, Format, Step};
 
 const WRONG: &str = "sk-wrong-7c1d9e2f4a6b8c0d1e2f3a4b";
@@ -55,6 +55,8 @@ async fn a_provider_is_configured_and_a_wrong_key_is_told_apart_from_a_right_one
     server.require_key(RIGHT);
     let display = Display::start();
     let data = tempfile::tempdir().unwrap();
+    // Past the first run: the companion has been met, no model is connected.
+    seed_persona(data.path(), &test_persona());
     let app = App::launch(&display, data.path()).await;
 
     click(&app, "nav button[data-view='settings']").await;

@@ -1,7 +1,7 @@
 //! The shell in a real window: start-up, navigation, themes, persistence, and
 //! what the user sees when the journal cannot be opened.
 
-use hearth_e2e::{App, Display, screenshot_dir};
+use hearth_e2e::{App, Display, screenshot_dir, seed_persona, test_persona};
 
 const VIEWS: [&str; 4] = ["conversation", "letters", "diary", "settings"];
 
@@ -36,11 +36,17 @@ async fn page_background(app: &App) -> String {
 async fn a_fresh_start_opens_the_conversation_and_every_space_in_both_themes() {
     let display = Display::start();
     let data = tempfile::tempdir().unwrap();
+    // Past the first run (companion.rs meets the companion): the journal
+    // holds a persona and nothing else.
+    let persona = test_persona();
+    seed_persona(data.path(), &persona);
     let app = App::launch(&display, data.path()).await;
 
-    // First thing seen: the conversation, greeting the user.
+    // First thing seen: the conversation with the companion, greeting the user.
     app.find("main[data-view='conversation']").await;
-    let title = app.find("main h1").await.text().await.unwrap();
+    let name = app.find("main h1.companion").await.text().await.unwrap();
+    assert_eq!(name, persona.companion_name);
+    let title = app.find("#thread h1").await.text().await.unwrap();
     assert!(
         [
             "Good morning.",
@@ -68,7 +74,7 @@ async fn a_fresh_start_opens_the_conversation_and_every_space_in_both_themes() {
         );
     }
 
-    // The app uses the fresh folder it was given, and the journal is created there.
+    // The app uses the folder it was given, and keeps its journal there.
     open_view(&app, "settings").await;
     let shown = app
         .find("[data-testid='data-dir']")
