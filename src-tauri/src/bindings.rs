@@ -6,7 +6,7 @@
 
 use tauri_specta::{Builder, collect_commands};
 
-use crate::commands::{app, companion, memories, providers};
+use crate::commands::{app, companion, local, memories, providers};
 
 pub fn builder() -> Builder<tauri::Wry> {
     Builder::<tauri::Wry>::new()
@@ -35,6 +35,10 @@ pub fn builder() -> Builder<tauri::Wry> {
             memories::list_memories,
             memories::update_memory,
             memories::delete_memory,
+            local::list_local_models,
+            local::import_local_model,
+            local::remove_local_model,
+            local::warm_local_model,
         ])
         .constant("PROVIDERS", hearth_core::providers::catalogue())
 }

@@ -25,4 +25,8 @@ pub const COMMANDS: &[&str] = &[
     "list_memories",
     "update_memory",
     "delete_memory",
+    "list_local_models",
+    "import_local_model",
+    "remove_local_model",
+    "warm_local_model",
 ];

@@ -1,10 +1,13 @@
 //! The provider the user chose: its settings in the journal, its key in the
 //! key store, and the "Test connection" check.
 
+use std::path::Path;
+
 use rusqlite::Connection;
 use serde::Serialize;
 
 use crate::AppError;
+use crate::local::{self, LocalModel};
 use crate::providers::{
     ChatMessage, ChatRequest, ChatRole, Limits, ModelInfo, Provider, ProviderConfig, ProviderError,
     ProviderErrorKind, ProviderKind, StreamFailure, Usage,
@@ -21,6 +24,10 @@ pub struct ProviderSettings {
     pub active: Option<ProviderConfig>,
     pub keys: Vec<KeyStatus>,
     pub key_store: KeyStoreStatus,
+    /// The built-in model the companion talks through because nothing else
+    /// is set up (no provider chosen, no Ollama running): a small offline
+    /// model. `None` when a provider is chosen or the model is absent.
+    pub embedded: Option<LocalModel>,
 }
 
 /// What "Test connection" found.
@@ -43,10 +50,56 @@ pub fn save(conn: &Connection, config: &ProviderConfig) -> Result<ProviderConfig
     Ok(config)
 }
 
-/// Trims the fields and refuses settings that cannot work.
+/// [`save`], also making sure a local model is in `models_dir`.
+pub fn save_checked(
+    conn: &Connection,
+    config: &ProviderConfig,
+    models_dir: &Path,
+) -> Result<ProviderConfig, AppError> {
+    let config = normalise(config.clone())?;
+    check_local_model(&config, models_dir)?;
+    settings::set(conn, PROVIDER_KEY, &config)?;
+    Ok(config)
+}
+
+/// The settings that run the GGUF file `file` of the models folder.
+pub fn local_config(file: &str) -> ProviderConfig {
+    ProviderConfig {
+        kind: ProviderKind::Local,
+        base_url: String::new(),
+        model: file.to_owned(),
+        context_length: None,
+    }
+}
+
+/// Trims the fields and refuses settings that cannot work. A local model's
+/// settings hold no address (the shell supplies the models folder), only the
+/// name of a GGUF file in it.
 pub fn normalise(mut config: ProviderConfig) -> Result<ProviderConfig, AppError> {
     config.base_url = config.base_url.trim().trim_end_matches('/').to_owned();
     config.model = config.model.trim().to_owned();
+    if config.context_length.is_some_and(|n| n < 512) {
+        return Err(AppError::invalid(
+            "A context length under 512 tokens is too small to hold a conversation.",
+        ));
+    }
+    if config.kind.is_in_process() {
+        config.base_url = String::new();
+        if config.model.is_empty() {
+            return Err(AppError::invalid(
+                "Choose a model from the models folder, or import one.",
+            ));
+        }
+        let gguf = config.model.len() > 5
+            && config.model[config.model.len() - 5..].eq_ignore_ascii_case(".gguf");
+        if !gguf || local::models::model_path(Path::new(""), &config.model).is_err() {
+            return Err(AppError::invalid(format!(
+                "“{}” is not a model file in the models folder; its name should end in “.gguf”.",
+                config.model
+            )));
+        }
+        return Ok(config);
+    }
     if config.base_url.is_empty() {
         config.base_url = config.kind.default_base_url().to_owned();
     }
@@ -60,12 +113,40 @@ pub fn normalise(mut config: ProviderConfig) -> Result<ProviderConfig, AppError>
             )));
         }
     }
-    if config.context_length.is_some_and(|n| n < 512) {
-        return Err(AppError::invalid(
-            "A context length under 512 tokens is too small to hold a conversation.",
-        ));
-    }
     Ok(config)
+}
+
+/// Refuses a local model whose file is not in `models_dir` (other kinds pass).
+pub fn check_local_model(config: &ProviderConfig, models_dir: &Path) -> Result<(), AppError> {
+    if !config.kind.is_in_process() {
+        return Ok(());
+    }
+    let path = local::models::model_path(models_dir, &config.model)
+        .map_err(|e| AppError::invalid(e.to_string()))?;
+    if path.is_file() {
+        Ok(())
+    } else {
+        Err(AppError {
+            code: crate::ErrorCode::ModelNotFound,
+            message: format!(
+                "The model “{}” is not in the models folder ({}). Import it in Settings, or choose another.",
+                config.model,
+                models_dir.display()
+            ),
+        })
+    }
+}
+
+/// The built-in default chat model, when it is in `models_dir`.
+pub fn default_local_model(models_dir: &Path) -> Option<LocalModel> {
+    let path = models_dir.join(local::DEFAULT_CHAT_MODEL);
+    if !path.is_file() {
+        return None;
+    }
+    local::models::chat_models(models_dir)
+        .ok()?
+        .into_iter()
+        .find(|m| m.file == local::DEFAULT_CHAT_MODEL)
 }
 
 pub fn provider_settings(
@@ -82,16 +163,23 @@ pub fn provider_settings(
         active,
         keys,
         key_store: secrets.status(),
+        embedded: None,
     })
 }
 
-/// A provider for `config` with its stored key.
+/// A provider for `config` with its stored key. A local model runs the file
+/// of that name in `models_dir`.
 pub fn provider(
     config: &ProviderConfig,
     secrets: &Secrets,
     limits: Limits,
+    models_dir: &Path,
 ) -> Result<Provider, AppError> {
-    let config = normalise(config.clone())?;
+    let mut config = normalise(config.clone())?;
+    if config.kind.is_in_process() {
+        check_local_model(&config, models_dir)?;
+        config.base_url = models_dir.to_string_lossy().into_owned();
+    }
     let key = if config.kind.needs_key() {
         secrets
             .get(config.kind)
@@ -217,6 +305,75 @@ mod tests {
                 e.message
             );
         }
+    }
+
+    #[test]
+    fn a_local_model_needs_no_address_only_a_gguf_file_name() {
+        let mut c = local_config("  SmolLM2.gguf ");
+        c.base_url = "http://ignored".into();
+        let c = normalise(c).unwrap();
+        assert_eq!(c.base_url, "");
+        assert_eq!(c.model, "SmolLM2.gguf");
+        for bad in ["", "notes.txt", "../x.gguf", "a/b.gguf", ".gguf"] {
+            let e = normalise(local_config(bad)).unwrap_err();
+            assert_eq!(e.code, crate::ErrorCode::InvalidInput, "{bad:?}");
+            assert!(e.message.ends_with('.'), "{}", e.message);
+        }
+    }
+
+    #[test]
+    fn a_local_model_must_be_in_the_models_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let secrets = Secrets::session_only(None);
+        let config = local_config("absent.gguf");
+        let e = provider(&config, &secrets, Limits::default(), dir.path()).unwrap_err();
+        assert_eq!(e.code, crate::ErrorCode::ModelNotFound);
+        assert!(
+            e.message
+                .contains("“absent.gguf” is not in the models folder"),
+            "{}",
+            e.message
+        );
+        let (store, _) = crate::store::Store::open(dir.path().join("j.db")).unwrap();
+        assert!(store.run(|c| save_checked(c, &config, dir.path())).is_err());
+        assert_eq!(store.with(|c| load(c)).unwrap(), None, "nothing is saved");
+
+        std::fs::write(dir.path().join("present.gguf"), b"GGUF").unwrap();
+        let config = local_config("present.gguf");
+        let p = provider(&config, &secrets, Limits::default(), dir.path()).unwrap();
+        assert_eq!(
+            p.local_model_path().unwrap().unwrap(),
+            dir.path().join("present.gguf")
+        );
+        let saved = store.run(|c| save_checked(c, &config, dir.path())).unwrap();
+        assert_eq!(saved.base_url, "", "the folder is not stored");
+        assert_eq!(store.with(|c| load(c)).unwrap(), Some(saved));
+    }
+
+    #[test]
+    fn the_default_local_model_is_found_only_when_present() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(default_local_model(dir.path()), None);
+        std::fs::write(dir.path().join(local::DEFAULT_CHAT_MODEL), b"GGUF").unwrap();
+        let found = default_local_model(dir.path()).unwrap();
+        assert_eq!(found.file, local::DEFAULT_CHAT_MODEL);
+        assert_eq!(found.licence, "Apache-2.0");
+    }
+
+    #[tokio::test]
+    async fn a_local_provider_lists_the_models_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("one.gguf"), b"GGUF").unwrap();
+        let p = provider(
+            &local_config("one.gguf"),
+            &Secrets::session_only(None),
+            Limits::default(),
+            dir.path(),
+        )
+        .unwrap();
+        let found = check(&p).await.unwrap();
+        assert!(found.model_available, "{found:?}");
+        assert_eq!(found.models.len(), 1);
     }
 
     #[test]

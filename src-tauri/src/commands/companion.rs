@@ -1,13 +1,13 @@
 //! The companion: first run, the persona, the conversation, moments kept.
 
+use hearth_core::AppError;
 use hearth_core::companion::prompt::Budget;
 use hearth_core::companion::setup::{self, Introduction, SetupAnswers};
 use hearth_core::companion::turn::{self, Start, Turn, TurnEvent};
-use hearth_core::providers::{self, Limits, Provider};
+use hearth_core::providers::{Limits, Provider};
 use hearth_core::store::moments::{self, Moment};
 use hearth_core::store::persona::{self, Persona};
 use hearth_core::store::{messages, now_ms};
-use hearth_core::{AppError, ErrorCode};
 use tauri::State;
 use tauri::ipc::Channel;
 use tokio_util::sync::CancellationToken;
@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 use crate::state::AppState;
 
 /// The context window assumed when neither the user nor the model list says.
-const DEFAULT_CONTEXT: u32 = 8_192;
+pub(crate) const DEFAULT_CONTEXT: u32 = 8_192;
 
 #[tauri::command]
 #[specta::specta]
@@ -56,22 +56,14 @@ pub async fn save_persona(
         .await
 }
 
-/// The active provider, ready to call, and its context window.
+/// The active provider, ready to call, and its context window: the chosen
+/// one, else the built-in offline model (see [`super::local::effective_config`]).
 async fn active_provider(state: &AppState) -> Result<(Provider, u32), AppError> {
-    let config = state
-        .journal(|s| s.with(|c| hearth_core::connection::load(c)))
-        .await?
-        .ok_or_else(|| AppError {
-            code: ErrorCode::NoProvider,
-            message: "No model is connected yet. Choose one in Settings.".into(),
-        })?;
+    let (config, context) = super::local::effective_config(state).await?;
     let secrets = state.secrets().await;
-    let context = config
-        .context_length
-        .or_else(|| providers::known_context_length(&config.model))
-        .unwrap_or(DEFAULT_CONTEXT);
+    let models_dir = super::local::models_dir(state);
     let provider = tauri::async_runtime::spawn_blocking(move || {
-        hearth_core::connection::provider(&config, &secrets, Limits::default())
+        hearth_core::connection::provider(&config, &secrets, Limits::default(), &models_dir)
     })
     .await
     .map_err(|e| AppError::keyring(format!("the key store task failed: {e}")))??;

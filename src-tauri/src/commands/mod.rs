@@ -3,5 +3,6 @@
 
 pub mod app;
 pub mod companion;
+pub mod local;
 pub mod memories;
 pub mod providers;

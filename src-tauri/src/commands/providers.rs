@@ -8,15 +8,18 @@ use hearth_core::store::persona;
 use tauri::State;
 use tauri::ipc::Channel;
 
+use super::local;
 use crate::state::AppState;
 
 #[tauri::command]
 #[specta::specta]
 pub async fn provider_settings(state: State<'_, AppState>) -> Result<ProviderSettings, AppError> {
     let secrets = state.secrets().await;
-    state
+    let mut settings = state
         .journal(move |s| s.run(|c| connection::provider_settings(c, &secrets)))
-        .await
+        .await?;
+    settings.embedded = local::embedded_default(&state, settings.active.as_ref()).await;
+    Ok(settings)
 }
 
 /// Stores the provider to use (its key is set separately).
@@ -27,10 +30,11 @@ pub async fn save_provider(
     config: ProviderConfig,
 ) -> Result<ProviderSettings, AppError> {
     let secrets = state.secrets().await;
+    let models_dir = local::models_dir(&state);
     state
         .journal(move |s| {
             s.run(|c| {
-                connection::save(c, &config)?;
+                connection::save_checked(c, &config, &models_dir)?;
                 connection::provider_settings(c, &secrets)
             })
         })
@@ -77,8 +81,10 @@ pub async fn list_models(
     config: ProviderConfig,
 ) -> Result<Vec<ModelInfo>, AppError> {
     let secrets = state.secrets().await;
+    let models_dir = local::models_dir(&state);
     let provider =
-        blocking(move || connection::provider(&config, &secrets, Limits::default())).await?;
+        blocking(move || connection::provider(&config, &secrets, Limits::default(), &models_dir))
+            .await?;
     Ok(provider.list_models().await?)
 }
 
@@ -90,8 +96,10 @@ pub async fn test_connection(
     config: ProviderConfig,
 ) -> Result<ConnectionCheck, AppError> {
     let secrets = state.secrets().await;
+    let models_dir = local::models_dir(&state);
     let provider =
-        blocking(move || connection::provider(&config, &secrets, Limits::default())).await?;
+        blocking(move || connection::provider(&config, &secrets, Limits::default(), &models_dir))
+            .await?;
     Ok(connection::check(&provider).await?)
 }
 
@@ -105,8 +113,10 @@ pub async fn try_reply(
     on_event: Channel<ReplyEvent>,
 ) -> Result<u32, AppError> {
     let secrets = state.secrets().await;
+    let models_dir = local::models_dir(&state);
     let provider =
-        blocking(move || connection::provider(&config, &secrets, Limits::default())).await?;
+        blocking(move || connection::provider(&config, &secrets, Limits::default(), &models_dir))
+            .await?;
     let user = state
         .journal(|s| s.with(|c| persona::get(c)))
         .await

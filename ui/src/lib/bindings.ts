@@ -251,6 +251,53 @@ async deleteMemory(id: number) : Promise<Result<boolean, AppError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * The models in the models folder (chat models first).
+ */
+async listLocalModels() : Promise<Result<LocalModel[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_local_models") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Copies the GGUF file at `path` into the models folder.
+ */
+async importLocalModel(path: string) : Promise<Result<LocalModel, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("import_local_model", { path }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Removes a model from the models folder.
+ */
+async removeLocalModel(file: string) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("remove_local_model", { file }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Loads the local model the companion uses (the chosen one or the built-in
+ * default) if it is not loaded yet, reporting progress to `on_progress`.
+ * Returns the model's file name, or `None` when the companion talks through
+ * a remote provider (nothing to load).
+ */
+async warmLocalModel(onProgress: TAURI_CHANNEL<LoadProgress>) : Promise<Result<string | null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("warm_local_model", { onProgress }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -328,6 +375,31 @@ export type KeyStoreStatus = { kind: KeyStoreKind;
  * Why the keyring is not used, when it is not.
  */
 detail: string | null }
+/**
+ * How far loading a model has got.
+ */
+export type LoadProgress = { loadedBytes: number; totalBytes: number }
+/**
+ * One model in the folder.
+ */
+export type LocalModel = { 
+/**
+ * A readable name (from the file's metadata when it has one).
+ */
+name: string; 
+/**
+ * The file (chat) or folder (embedding) name inside the models folder;
+ * what a provider's `model` setting names.
+ */
+file: string; sizeBytes: number; kind: ModelKind; 
+/**
+ * An SPDX identifier when known, else "unknown".
+ */
+licence: string; 
+/**
+ * The context window in tokens, for chat models that declare it.
+ */
+contextLength: number | null }
 export type Memory = { id: number; text: string; kind: MemoryKind; 
 /**
  * 1 (a passing detail) to 5 (central to the user's life).
@@ -392,6 +464,7 @@ export type MessageStatus = "complete" | "streaming" | "partial" | "error"
  * A model a provider offers.
  */
 export type ModelInfo = { id: string; contextLength: number | null }
+export type ModelKind = "chat" | "embedding"
 export type Moment = { id: number; 
 /**
  * The local calendar day, `YYYY-MM-DD`.
@@ -446,7 +519,13 @@ export type ProviderKind =
 /**
  * Everything Settings shows about providers. Keys appear only as [`KeyStatus`].
  */
-export type ProviderSettings = { active: ProviderConfig | null; keys: KeyStatus[]; keyStore: KeyStoreStatus }
+export type ProviderSettings = { active: ProviderConfig | null; keys: KeyStatus[]; keyStore: KeyStoreStatus; 
+/**
+ * The built-in model the companion talks through because nothing else
+ * is set up (no provider chosen, no Ollama running): a small offline
+ * model. `None` when a provider is chosen or the model is absent.
+ */
+embedded: LocalModel | null }
 /**
  * What a streamed reply reports to the window, in order: deltas, then one
  * of `done` or `failed`.
