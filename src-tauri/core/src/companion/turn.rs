@@ -15,6 +15,7 @@ use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
 use super::prompt::{self, Budget, Prompt, PromptInput};
+use crate::memory::semantic::QueryVector;
 use crate::memory::{extract, remember};
 use crate::providers::{ChatRequest, Provider, ProviderErrorKind};
 use crate::store::messages::{self, Ending, Message, MessageStatus, Role};
@@ -145,6 +146,18 @@ pub fn prepare(
     now: DateTime<FixedOffset>,
     budget: Budget,
 ) -> Result<Prompt, AppError> {
+    prepare_with(conn, turn, None, now, budget)
+}
+
+/// [`prepare`], with the embedding of the user's message when the embedding
+/// model is loaded: recall then uses stored vectors too.
+pub fn prepare_with(
+    conn: &Connection,
+    turn: &Turn,
+    query: Option<QueryVector<'_>>,
+    now: DateTime<FixedOffset>,
+    budget: Budget,
+) -> Result<Prompt, AppError> {
     let persona = persona::get(conn)?.unwrap_or_else(|| persona::Persona {
         companion_name: super::setup::FALLBACK_NAME.to_owned(),
         voice: String::new(),
@@ -155,9 +168,10 @@ pub fn prepare(
     // Recent turns: enough to fill any context; the builder trims to budget.
     let recent: Vec<Message> = messages::page(conn, Some(turn.reply.id), 80)?;
     let oldest_recent = recent.first().map_or(turn.user.id, |m| m.id);
-    let recollection = remember::recollect(
+    let recollection = remember::recollect_with(
         conn,
         &turn.user.content,
+        query,
         now.timestamp_millis(),
         Some(oldest_recent),
         remember::Amounts::default(),

@@ -238,6 +238,103 @@ pub fn top_k(
     Ok(hits)
 }
 
+/// The cosine of a stored vector (little-endian float32 bytes) and `query`
+/// whose norm is `q_norm`; `None` when the lengths differ or it is zero.
+fn cosine_blob(blob: &[u8], query: &[f32], q_norm: f32) -> Option<f32> {
+    if blob.len() != 4 * query.len() || q_norm == 0.0 {
+        return None;
+    }
+    let (mut dot, mut norm) = (0f32, 0f32);
+    for (b, q) in blob.chunks_exact(4).zip(query) {
+        let x = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        dot += x * q;
+        norm += x * x;
+    }
+    (norm > 0.0).then(|| dot / (norm.sqrt() * q_norm))
+}
+
+fn norm(v: &[f32]) -> f32 {
+    v.iter().map(|x| x * x).sum::<f32>().sqrt()
+}
+
+/// The cosine of `query` with the vectors (from `model`) of each of `ids`
+/// that has one: owner id → similarity. One primary-key lookup per id.
+pub fn similarities(
+    conn: &Connection,
+    kind: OwnerKind,
+    model: &str,
+    query: &[f32],
+    ids: impl IntoIterator<Item = i64>,
+) -> rusqlite::Result<Vec<Hit>> {
+    let q_norm = norm(query);
+    let mut stmt = conn.prepare_cached(
+        "SELECT model, vector FROM embeddings WHERE owner_kind = ?1 AND owner_id = ?2",
+    )?;
+    let mut out = Vec::new();
+    for id in ids {
+        let mut rows = stmt.query(params![kind.as_str(), id])?;
+        if let Some(row) = rows.next()?
+            && row.get_ref(0)?.as_str()? == model
+            && let Some(score) = cosine_blob(row.get_ref(1)?.as_blob()?, query, q_norm)
+        {
+            out.push(Hit {
+                owner_id: id,
+                score,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// [`top_k`] over only the latest `window` vectors of `kind` whose owner id
+/// is below `before` (by owner id, which grows with time): a bounded scan,
+/// for kinds with too many vectors to read them all per query.
+pub fn top_k_recent(
+    conn: &Connection,
+    kind: OwnerKind,
+    model: &str,
+    query: &[f32],
+    before: i64,
+    window: usize,
+    k: usize,
+) -> rusqlite::Result<Vec<Hit>> {
+    let q_norm = norm(query);
+    if k == 0 || q_norm == 0.0 {
+        return Ok(Vec::new());
+    }
+    let mut heap = BinaryHeap::with_capacity(k + 1);
+    let mut stmt = conn.prepare_cached(
+        "SELECT owner_id, model, vector FROM embeddings
+         WHERE owner_kind = ?1 AND owner_id < ?2 ORDER BY owner_id DESC LIMIT ?3",
+    )?;
+    let mut rows = stmt.query(params![kind.as_str(), before, window as i64])?;
+    while let Some(row) = rows.next()? {
+        if row.get_ref(1)?.as_str()? != model {
+            continue;
+        }
+        let Some(score) = cosine_blob(row.get_ref(2)?.as_blob()?, query, q_norm) else {
+            continue;
+        };
+        let hit = Hit {
+            owner_id: row.get(0)?,
+            score,
+        };
+        if heap.len() < k {
+            heap.push(Worst(hit));
+        } else if heap.peek().is_some_and(|w| hit.score > w.0.score) {
+            heap.pop();
+            heap.push(Worst(hit));
+        }
+    }
+    let mut hits: Vec<Hit> = heap.into_iter().map(|w| w.0).collect();
+    hits.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(a.owner_id.cmp(&b.owner_id))
+    });
+    Ok(hits)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,9 @@
 //! but off by default: on LoCoMo it helped recall@10/20 a little and hurt
 //! recall@1.
 //!
+//! With a vector of the new message ([`messages_hybrid`]), the cosine
+//! similarity to stored message vectors joins BM25 (see [`super::semantic`]).
+//!
 //! Every FTS query ranks and limits inside the `MATCH` (DESIGN §8). Ranking
 //! costs about 2 µs per matching row, so an OR over common words would take
 //! tens of milliseconds at a million rows: the rarest words are kept while the
@@ -20,6 +23,8 @@ use std::collections::HashMap;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::semantic::{self, QueryVector};
+use crate::local::vectors::{self, OwnerKind};
 use crate::store::persona;
 
 /// A recalled message and how well it matched (higher is better).
@@ -56,6 +61,16 @@ pub struct Tuning {
     pub feedback_docs: usize,
     pub feedback_terms: usize,
     pub feedback_weight: f64,
+    /// Weight of the (scaled) embedding similarity against the (scaled)
+    /// BM25 score, when there is a query vector.
+    pub semantic_weight: f64,
+    /// Similarities at or below this count for nothing.
+    pub similarity_floor: f64,
+    /// How many of the most recent message vectors are compared with the
+    /// query besides those of the BM25 candidates.
+    pub vector_window: usize,
+    /// How many of the closest of those join the candidates.
+    pub vector_pool: usize,
 }
 
 impl Default for Tuning {
@@ -70,6 +85,10 @@ impl Default for Tuning {
             feedback_docs: 0,
             feedback_terms: 0,
             feedback_weight: 0.0,
+            semantic_weight: 1.0,
+            similarity_floor: 0.2,
+            vector_window: 20_000,
+            vector_pool: 50,
         }
     }
 }
@@ -275,6 +294,20 @@ pub fn messages(
     messages_with(conn, text, limit, exclude_from, &Tuning::default())
 }
 
+/// [`messages`], with the new message's embedding when there is one: BM25
+/// and vector similarity fused (see [`super::semantic`]). With `None`, or
+/// no stored vectors, the same as [`messages`].
+pub fn messages_hybrid(
+    conn: &Connection,
+    text: &str,
+    query: Option<QueryVector<'_>>,
+    limit: u32,
+    exclude_from: Option<i64>,
+    tuning: &Tuning,
+) -> rusqlite::Result<Vec<Recalled>> {
+    ranked(conn, text, query, limit, exclude_from, tuning)
+}
+
 /// A message's place in the conversation, for neighbours and speakers.
 #[derive(Debug, Clone, Copy)]
 struct Turn {
@@ -286,6 +319,17 @@ struct Turn {
 pub fn messages_with(
     conn: &Connection,
     text: &str,
+    limit: u32,
+    exclude_from: Option<i64>,
+    tuning: &Tuning,
+) -> rusqlite::Result<Vec<Recalled>> {
+    ranked(conn, text, None, limit, exclude_from, tuning)
+}
+
+fn ranked(
+    conn: &Connection,
+    text: &str,
+    query: Option<QueryVector<'_>>,
     limit: u32,
     exclude_from: Option<i64>,
     tuning: &Tuning,
@@ -312,16 +356,17 @@ pub fn messages_with(
         }
     }
     let (terms, after) = within_budget(conn, terms, before, tuning.ranked_rows)?;
-    let Some(query) = or_query(&terms) else {
-        return Ok(Vec::new());
+    let mut base = match or_query(&terms) {
+        Some(fts) => bm25_hits(conn, &fts, after, before, tuning.pool)?,
+        None => HashMap::new(),
     };
-    let mut base = bm25_hits(conn, &query, after, before, tuning.pool)?;
-    if base.is_empty() {
-        return Ok(Vec::new());
-    }
     normalise(&mut base);
 
-    if tuning.feedback_weight > 0.0 && tuning.feedback_docs > 0 && tuning.feedback_terms > 0 {
+    if !base.is_empty()
+        && tuning.feedback_weight > 0.0
+        && tuning.feedback_docs > 0
+        && tuning.feedback_terms > 0
+    {
         let expansion = feedback_terms(conn, &base, &terms, tuning)?;
         let (expansion, after) = within_budget(conn, expansion, before, tuning.ranked_rows)?;
         if let Some(q2) = or_query(&expansion) {
@@ -331,6 +376,38 @@ pub fn messages_with(
                 *base.entry(id).or_default() += tuning.feedback_weight * s;
             }
         }
+    }
+
+    if let Some(q) = query
+        && tuning.semantic_weight > 0.0
+    {
+        let mut hits = vectors::similarities(
+            conn,
+            OwnerKind::Message,
+            q.model,
+            q.vector,
+            base.keys().copied().collect::<Vec<_>>(),
+        )?;
+        let recent = vectors::top_k_recent(
+            conn,
+            OwnerKind::Message,
+            q.model,
+            q.vector,
+            before,
+            tuning.vector_window,
+            tuning.vector_pool,
+        )?;
+        for h in recent {
+            if !base.contains_key(&h.owner_id) {
+                hits.push(h);
+            }
+        }
+        for (id, s) in semantic::scaled(&hits, tuning.similarity_floor) {
+            *base.entry(id).or_default() += tuning.semantic_weight * s;
+        }
+    }
+    if base.is_empty() {
+        return Ok(Vec::new());
     }
 
     // Each hit and its neighbours, with their speaker and time.
