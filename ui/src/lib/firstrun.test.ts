@@ -5,6 +5,7 @@ import {
   isConnectionProblem,
   nextStep,
   personaFrom,
+  introductionWords,
   previousStep,
   progress,
   stepsFor,
@@ -74,5 +75,19 @@ describe('first-run answers', () => {
     expect(isConnectionProblem('unreachable')).toBe(true);
     expect(isConnectionProblem('rate_limited')).toBe(false);
     expect(isConnectionProblem(undefined)).toBe(false);
+  });
+});
+
+describe('introductionWords', () => {
+  const intro = { name: 'Samantha', voice: '', words: "Hi Theodore, I'm Samantha. Samanthas are rare." };
+
+  it('puts the chosen name where the proposed one was, as a whole word', () => {
+    expect(introductionWords(intro, ' Samira ')).toBe("Hi Theodore, I'm Samira. Samanthas are rare.");
+  });
+
+  it('leaves the words alone when the name is kept, and takes names literally', () => {
+    expect(introductionWords(intro, 'Samantha')).toBe(intro.words);
+    expect(introductionWords({ ...intro, name: 'S.a' }, '$&$1')).toBe(intro.words);
+    expect(introductionWords({ ...intro, words: 'I am S.a.' , name: 'S.a' }, '$&')).toBe('I am $&.');
   });
 });

@@ -63,6 +63,19 @@ export function personaFrom(answers: SetupAnswers, introduction: Introduction, c
   };
 }
 
+/**
+ * The introduction's words as they open the conversation: when the user gave
+ * the companion another name, the name it proposed becomes the chosen one, so
+ * its first message does not contradict its name.
+ */
+export function introductionWords(introduction: Introduction, companionName: string): string {
+  const proposed = introduction.name.trim();
+  const chosen = companionName.trim();
+  if (!proposed || !chosen || proposed === chosen) return introduction.words;
+  const escaped = proposed.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return introduction.words.replace(new RegExp(`(?<![\\p{L}\\p{N}])${escaped}(?![\\p{L}\\p{N}])`, 'gu'), () => chosen);
+}
+
 /** Errors that mean the model connection, not the user's answers, needs attention. */
 const CONNECTION_CODES = new Set<ErrorCode>([
   'no_provider',

@@ -103,6 +103,7 @@ pub fn begin(conn: &mut Connection, start: Start<'_>, model: &str) -> Result<Tur
     let tx = conn.transaction()?;
     no_reply_in_progress(&tx)?;
     let last_two = messages::page(&tx, None, 2)?;
+    let mut replaced = None;
     let user = match start {
         Start::Send(text) => {
             messages::insert(&tx, Role::User, text, MessageStatus::Complete, None)?
@@ -117,9 +118,7 @@ pub fn begin(conn: &mut Connection, start: Start<'_>, model: &str) -> Result<Tur
                     ));
                 }
             };
-            if let Some(reply) = reply {
-                messages::delete(&tx, reply.id)?;
-            }
+            replaced = reply.map(|r| r.id);
             let mut user = user.clone();
             if let Start::EditLast(text) = start {
                 messages::update(&tx, user.id, text, MessageStatus::Complete)?;
@@ -135,6 +134,11 @@ pub fn begin(conn: &mut Connection, start: Start<'_>, model: &str) -> Result<Tur
         MessageStatus::Streaming,
         Some(model),
     )?;
+    // Removed only now, so that the new reply gets a new id (SQLite reuses the
+    // highest id once it is deleted) and nothing keyed by the old one applies.
+    if let Some(old) = replaced {
+        messages::delete(&tx, old)?;
+    }
     tx.commit()?;
     Ok(Turn { user, reply })
 }
