@@ -327,3 +327,35 @@ fn the_models_folder_lists_imports_and_removes() {
     ));
     assert!(models::remove(&folder, "../models").is_err());
 }
+
+/// The settings the app stores for the built-in model (no address, just the
+/// file) run the file of the models folder the shell gives.
+#[tokio::test]
+async fn stored_local_settings_run_the_file_of_the_models_folder() {
+    use hearth_core::connection;
+    use hearth_core::secrets::Secrets;
+
+    chat_path();
+    let dir = models_dir();
+    let stored = connection::normalise(connection::local_config(DEFAULT_CHAT_MODEL)).unwrap();
+    assert_eq!(stored.base_url, "", "the folder is the shell's, not stored");
+    assert_eq!(
+        connection::default_local_model(&dir).map(|m| m.file),
+        Some(DEFAULT_CHAT_MODEL.to_owned())
+    );
+    let provider = connection::provider(
+        &stored,
+        &Secrets::session_only(None),
+        Limits::default(),
+        &dir,
+    )
+    .unwrap();
+    let mut request = connection::hello_request(Some("Sam"));
+    request.max_tokens = 12;
+    let mut pieces = 0;
+    let done = provider
+        .stream_chat(&request, &CancellationToken::new(), &mut |_| pieces += 1)
+        .await
+        .unwrap();
+    assert!(pieces > 0 && !done.text.trim().is_empty(), "{done:?}");
+}
