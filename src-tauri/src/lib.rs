@@ -5,6 +5,7 @@ mod bindings;
 #[cfg(test)]
 mod command_names;
 mod commands;
+mod embedding;
 mod replies;
 mod state;
 
@@ -61,6 +62,10 @@ pub fn run() {
                 });
             }
             let theme = state.initial_theme();
+            // Embeddings for recall, in the background once the window is up.
+            if let Ok(store) = state.store() {
+                embedding::start(data_dir.clone(), store);
+            }
             app.manage(state);
 
             WebviewWindowBuilder::new(app, MAIN_WINDOW, WebviewUrl::App("index.html".into()))

@@ -4,6 +4,7 @@ use hearth_core::AppError;
 use hearth_core::companion::prompt::Budget;
 use hearth_core::companion::setup::{self, Introduction, SetupAnswers};
 use hearth_core::companion::turn::{self, Start, Turn, TurnEvent};
+use hearth_core::memory::semantic::QueryVector;
 use hearth_core::providers::{Limits, Provider};
 use hearth_core::store::moments::{self, Moment};
 use hearth_core::store::persona::{self, Persona};
@@ -147,6 +148,13 @@ async fn start_turn(
     let model = provider.config().model.clone();
     let store = state.store()?;
     let now = chrono::Local::now().fixed_offset();
+    // The new message's embedding (about 15 ms), when the model is loaded.
+    let query = match &kind {
+        StartKind::Send(t) | StartKind::EditLast(t) => {
+            crate::embedding::query_vector(Some(t)).await
+        }
+        StartKind::Regenerate => None,
+    };
     let (turn, prompt) = state
         .journal(move |s| {
             s.run(|c| {
@@ -156,7 +164,10 @@ async fn start_turn(
                     StartKind::EditLast(t) => Start::EditLast(t),
                 };
                 let turn = turn::begin(c, start, &model)?;
-                match turn::prepare(c, &turn, now, Budget::for_context(context)) {
+                let query = query
+                    .as_ref()
+                    .map(|(model, vector)| QueryVector { model, vector });
+                match turn::prepare_with(c, &turn, query, now, Budget::for_context(context)) {
                     Ok(prompt) => Ok((turn, prompt)),
                     Err(e) => {
                         // Nothing to stream: do not leave an empty reply behind.

@@ -38,20 +38,20 @@ impl OwnerKind {
                 "SELECT o.id, o.text FROM memories o WHERE o.superseded_by IS NULL
                  AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.owner_kind = 'memory'
                                  AND e.owner_id = o.id AND e.model = ?1)
-                 ORDER BY o.id LIMIT ?2"
+                 AND o.id > ?3 ORDER BY o.id LIMIT ?2"
             }
             OwnerKind::Moment => {
                 "SELECT o.id, trim(o.title || char(10) || o.body) FROM moments o
                  WHERE NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.owner_kind = 'moment'
                                    AND e.owner_id = o.id AND e.model = ?1)
-                 ORDER BY o.id LIMIT ?2"
+                 AND o.id > ?3 ORDER BY o.id LIMIT ?2"
             }
             OwnerKind::Message => {
                 "SELECT o.id, o.content FROM messages o WHERE o.status IN ('complete', 'partial')
                  AND length(trim(o.content)) > 0
                  AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.owner_kind = 'message'
                                  AND e.owner_id = o.id AND e.model = ?1)
-                 ORDER BY o.id LIMIT ?2"
+                 AND o.id > ?3 ORDER BY o.id LIMIT ?2"
             }
         }
     }
@@ -147,8 +147,22 @@ pub fn pending(
     model: &str,
     limit: usize,
 ) -> rusqlite::Result<Vec<(i64, String)>> {
+    pending_after(conn, kind, model, i64::MIN, limit)
+}
+
+/// [`pending`] among owners with id above `after` only: cheap to poll, when
+/// `after` is near the end, however long the journal.
+pub fn pending_after(
+    conn: &Connection,
+    kind: OwnerKind,
+    model: &str,
+    after: i64,
+    limit: usize,
+) -> rusqlite::Result<Vec<(i64, String)>> {
     conn.prepare_cached(kind.pending_sql())?
-        .query_map(params![model, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .query_map(params![model, limit as i64, after], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
         .collect()
 }
 
