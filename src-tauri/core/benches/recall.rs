@@ -9,6 +9,13 @@
 //! function words and names, two speakers, sittings a day apart) and cached
 //! under the cargo target directory, so reruns only measure.
 //!
+//! With vectors: every message and memory gets a random unit vector (384
+//! floats; latency does not depend on their values) stored under a bench
+//! model name, added to the cached journal once, and hybrid recall
+//! (`recall::messages_hybrid`, `turn::prepare_with`) is timed with a random
+//! query vector. Embedding the query itself is timed apart with the real
+//! MiniLM model when it is in `HEARTH_MODELS_DIR` or `.tools/models`.
+//!
 //! cargo bench -p hearth-core --bench recall
 
 use std::path::PathBuf;
@@ -16,7 +23,10 @@ use std::time::{Duration, Instant};
 
 use hearth_core::companion::prompt::Budget;
 use hearth_core::companion::turn::{self, Turn};
+use hearth_core::local::vectors::{self, OwnerKind};
+use hearth_core::local::{DEFAULT_EMBEDDING_MODEL, EMBEDDING_DIM, Embedder};
 use hearth_core::memory::recall;
+use hearth_core::memory::semantic::QueryVector;
 use hearth_core::store::memories::{self, MemoryDraft, MemoryKind};
 use hearth_core::store::messages::{self, Message, MessageStatus, Role};
 use hearth_core::store::{Store, persona};
@@ -359,6 +369,147 @@ fn measure(n: usize) {
             times,
         );
     }
+
+    // The same with vectors for every message and memory.
+    add_vectors(&store, n);
+    let mut vrng = Rng(7);
+    let query_vectors: Vec<Vec<f32>> = questions.iter().map(|_| unit(&mut vrng)).collect();
+    let hybrid = |c: &rusqlite::Connection, q: &str, v: &[f32]| {
+        let query = QueryVector {
+            model: BENCH_MODEL,
+            vector: v,
+        };
+        recall::messages_hybrid(c, q, Some(query), 20, None, &recall::Tuning::default())
+    };
+    for (q, v) in questions.iter().zip(&query_vectors).take(20) {
+        store.with(|c| hybrid(c, q, v)).unwrap();
+    }
+    let times: Vec<Duration> = questions
+        .iter()
+        .zip(&query_vectors)
+        .map(|(q, v)| {
+            let t = Instant::now();
+            let found = store.with(|c| hybrid(c, q, v)).unwrap();
+            std::hint::black_box(found);
+            t.elapsed()
+        })
+        .collect();
+    report(
+        &format!("hybrid recall (BM25 + vectors) over {n} messages"),
+        times,
+    );
+    let times: Vec<Duration> = questions
+        .iter()
+        .zip(&query_vectors)
+        .map(|(q, v)| {
+            let t = Turn {
+                user: Message {
+                    content: q.clone(),
+                    role: Role::User,
+                    ..last.clone()
+                },
+                reply: Message {
+                    id: last.id + 1,
+                    role: Role::Assistant,
+                    content: String::new(),
+                    status: MessageStatus::Streaming,
+                    ..last.clone()
+                },
+            };
+            let query = QueryVector {
+                model: BENCH_MODEL,
+                vector: v,
+            };
+            let started = Instant::now();
+            let prompt = store
+                .run(|c| turn::prepare_with(c, &t, Some(query), now, Budget::for_context(8_192)))
+                .unwrap();
+            std::hint::black_box(prompt);
+            started.elapsed()
+        })
+        .collect();
+    report(
+        &format!("hybrid prompt (8192-token context) over {n} messages"),
+        times,
+    );
+}
+
+/// The model name of the bench's random vectors.
+const BENCH_MODEL: &str = "bench-random";
+
+/// A random unit vector of MiniLM's length.
+fn unit(rng: &mut Rng) -> Vec<f32> {
+    let v: Vec<f32> = (0..EMBEDDING_DIM)
+        .map(|_| (rng.unit() - 0.5) as f32)
+        .collect();
+    let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    v.into_iter().map(|x| x / n).collect()
+}
+
+/// Gives every message and memory without one a random vector (once: the
+/// journal is cached with them).
+fn add_vectors(store: &Store, n: usize) {
+    let started = Instant::now();
+    let mut rng = Rng(0xA5A5_5A5A);
+    let mut added = 0;
+    for kind in [OwnerKind::Message, OwnerKind::Memory] {
+        loop {
+            let pending = store
+                .with(|c| vectors::pending(c, kind, BENCH_MODEL, 50_000))
+                .unwrap();
+            if pending.is_empty() {
+                break;
+            }
+            let rows: Vec<(i64, Vec<f32>)> = pending
+                .into_iter()
+                .map(|(id, _)| (id, unit(&mut rng)))
+                .collect();
+            added += rows.len();
+            store
+                .with(|c| vectors::save_many(c, kind, BENCH_MODEL, &rows))
+                .unwrap();
+        }
+    }
+    if added > 0 {
+        eprintln!(
+            "added {added} random vectors to the {n}-message journal in {:.0?}",
+            started.elapsed()
+        );
+    }
+}
+
+/// Embedding one message with the real model, as each turn does before recall.
+fn measure_query_embedding() {
+    let dir = std::env::var_os("HEARTH_MODELS_DIR")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.tools/models")
+        })
+        .join(DEFAULT_EMBEDDING_MODEL);
+    let Ok(embedder) = Embedder::load(&dir) else {
+        println!("query embedding: no model in {}", dir.display());
+        return;
+    };
+    let mut rng = Rng(42);
+    let vocab = Vocabulary::new(20_000, &mut Rng(0x9E37_79B9_7F4A_7C15));
+    let questions: Vec<String> = (0..100).map(|_| question(&mut rng, &vocab)).collect();
+    embedder.embed(&[questions[0].as_str()]).unwrap();
+    let times: Vec<Duration> = questions
+        .iter()
+        .map(|q| {
+            let t = Instant::now();
+            std::hint::black_box(embedder.embed(&[q.as_str()]).unwrap());
+            t.elapsed()
+        })
+        .collect();
+    report(
+        &format!(
+            "query embedding (MiniLM, {} threads)",
+            hearth_core::local::candle_threads()
+        ),
+        times,
+    );
 }
 
 fn report(what: &str, mut times: Vec<Duration>) {
@@ -378,6 +529,7 @@ fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
+    measure_query_embedding();
     measure(100_000);
     if std::env::var_os("RECALL_BENCH_QUICK").is_none() {
         measure(1_000_000);

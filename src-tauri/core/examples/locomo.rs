@@ -256,6 +256,7 @@ fn tuning() -> recall::Tuning {
     t.similarity_floor = f("SIMILARITY_FLOOR", t.similarity_floor);
     t.vector_window = f("VECTOR_WINDOW", t.vector_window as f64) as usize;
     t.vector_pool = f("VECTOR_POOL", t.vector_pool as f64) as usize;
+    t.vector_rerank = f("VECTOR_RERANK", t.vector_rerank as f64) as usize;
     if t != recall::Tuning::default() {
         eprintln!("tuning: {t:?}");
     }

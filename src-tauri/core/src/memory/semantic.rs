@@ -13,11 +13,13 @@
 //!
 //! Which vectors are compared (the latency trade-off): brute force over 10^6
 //! messages × 384 floats is 1.5 GB read per query, far too slow. Message
-//! recall compares the query with the vectors of (a) every BM25 candidate
-//! (re-ranking, a primary-key lookup each) and (b) the most recent
+//! recall compares the query with the vectors of (a) the best
+//! [`Tuning::vector_rerank`] BM25 candidates (re-ranking, a primary-key
+//! lookup each, some 50 µs in a large journal) and (b) the most recent
 //! [`Tuning::vector_window`] messages (one range scan of the primary key).
 //! A paraphrase sharing no word with the query is therefore found only among
-//! the most recent messages (the last 20,000: months to years of talk);
+//! the most recent messages (the last 1,000: a week or two of daily talk; a wider
+//! window costs about 2.5 µs a vector, read from SQLite);
 //! older ones need at least one word in common. Memories are few (thousands)
 //! and are all compared.
 //!
@@ -26,6 +28,7 @@
 //!
 //! [`Tuning::similarity_floor`]: super::recall::Tuning::similarity_floor
 //! [`Tuning::vector_window`]: super::recall::Tuning::vector_window
+//! [`Tuning::vector_rerank`]: super::recall::Tuning::vector_rerank
 
 use std::collections::HashMap;
 
