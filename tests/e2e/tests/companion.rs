@@ -290,7 +290,9 @@ async fn first_run_connects_a_model_asks_three_questions_and_the_companion_intro
         (shown[0].role.as_str(), shown[0].status.as_str()),
         ("assistant", "complete")
     );
-    assert_eq!(shown[0].text, introduction);
+    // Its first words carry the name the user chose, not the one it proposed.
+    let opened_with = introduction.replace("Samantha", "Samira");
+    assert_eq!(shown[0].text, opened_with);
     let placeholder = app
         .find("#composer-input")
         .await
@@ -321,7 +323,7 @@ async fn first_run_connects_a_model_asks_three_questions_and_the_companion_intro
         &messages[0],
         Role::Assistant,
         MessageStatus::Complete,
-        introduction,
+        &opened_with,
     );
 
     // Once met, the companion is there on the next start: no first run.
