@@ -29,23 +29,36 @@ async fn click(app: &App, css: &str) {
         .unwrap_or_else(|e| panic!("could not click {css}: {e:?}"));
 }
 
-/// Does what a user does to act on one message: points at it, which shows
-/// its actions, and clicks the one named `action`.
+/// Does what a user does to act on one message: brings it into view, points
+/// at it, which shows its actions, and clicks the one named `action`.
 async fn act_on(app: &App, message: i64, action: &str) {
-    let item = app
-        .find(&format!("li.message[data-id='{message}'] article"))
+    let css = format!("li.message[data-id='{message}'] article");
+    // The virtualised thread may still be settling (a height measured, a row
+    // re-rendered) when the pointer arrives; point again until it lands.
+    let mut refused = Vec::new();
+    loop {
+        app.eval(&format!(
+            "document.querySelector(\"{css}\")?.scrollIntoView({{block: 'center'}})"
+        ))
         .await;
-    app.client
-        .perform_actions(
-            MouseActions::new("mouse".into()).then(PointerAction::MoveToElement {
-                element: item,
-                duration: None,
-                x: 0.0,
-                y: 0.0,
-            }),
-        )
-        .await
-        .unwrap();
+        let item = app.find(&css).await;
+        let pointed = app
+            .client
+            .perform_actions(
+                MouseActions::new("mouse".into()).then(PointerAction::MoveToElement {
+                    element: item,
+                    duration: None,
+                    x: 0.0,
+                    y: 0.0,
+                }),
+            )
+            .await;
+        match pointed {
+            Ok(()) => break,
+            Err(e) if refused.len() < 20 => refused.push(e),
+            Err(e) => panic!("could not point at message {message}: {e:?} after {refused:?}"),
+        }
+    }
     click(
         app,
         &format!("li.message[data-id='{message}'] [data-action='{action}']"),
