@@ -17,8 +17,11 @@ use tauri::ipc::Channel;
 use crate::state::AppState;
 
 /// The context window a local model is given when the user did not set one:
-/// on a CPU a longer prompt means a long wait before the first word.
-const LOCAL_CONTEXT: u32 = 4_096;
+/// on a CPU the whole prompt is read before the first word. SmolLM2-135M
+/// reads ~100 tokens/s on one core, so a full 2,048-token window (prompt
+/// ≤ ~1,700 tokens after the reply's share) waits at most ~17 s, typically a
+/// few seconds; a small model makes little use of more.
+const LOCAL_CONTEXT: u32 = 2_048;
 
 /// How long an answer to "is Ollama running?" is trusted.
 const OLLAMA_CHECK_TTL: Duration = Duration::from_secs(30);
