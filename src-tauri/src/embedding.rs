@@ -2,17 +2,21 @@
 //! MiniLM model (`models/all-MiniLM-L6-v2`), it is loaded once, a few seconds
 //! after the window is up, on a low-priority thread; then every memory,
 //! moment and message without a vector is embedded in batches (progress in
-//! the log), and new ones are picked up by polling every few seconds. Recall
+//! the log), and new ones are picked up when a turn, a kept moment or an
+//! edited memory wakes the embedder ([`wake`]; and once a minute in case
+//! something changed without saying). Recall
 //! uses the vectors when the embedder is loaded ([`query_vector`]); without
 //! the model, recall is BM25 alone and nothing here runs.
 //!
-//! Polling stays cheap however long the journal: messages are looked for only
+//! Each look stays cheap however long the journal: messages are looked for only
 //! after the last one embedded (less a margin, for the last turns that are
 //! edited or finish streaming); memories and moments, a few thousand at most,
 //! are looked for in full.
 
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
+
+use tokio::sync::Notify;
 
 use hearth_core::local::embed::{embed_blocking, load_shared};
 use hearth_core::local::vectors::{self, OwnerKind};
@@ -21,14 +25,23 @@ use hearth_core::store::Store;
 
 /// Delay after start-up before the model is loaded: the window comes first.
 const START_DELAY: Duration = Duration::from_secs(3);
-/// How often new texts are looked for.
-const POLL: Duration = Duration::from_secs(5);
+/// How often new texts are looked for when nothing wakes the embedder.
+const POLL: Duration = Duration::from_secs(60);
 /// Texts embedded per batch (about half a second on one core).
 const BATCH: usize = 32;
 /// Messages this far before the last embedded one are checked again.
 const MESSAGE_MARGIN: i64 = 200;
 
 static EMBEDDER: OnceLock<Arc<Embedder>> = OnceLock::new();
+
+/// Rings when there is something new to embed.
+static WAKE: Notify = Notify::const_new();
+
+/// Tells the background embedder that texts were stored or changed. A wake
+/// while it is busy is kept, so nothing waits for the next minute.
+pub fn wake() {
+    WAKE.notify_one();
+}
 
 /// The loaded embedding model, once it is.
 pub fn embedder() -> Option<Arc<Embedder>> {
@@ -86,7 +99,7 @@ pub fn start(data_dir: std::path::PathBuf, store: Arc<Store>) {
                 Some(last) => after = last.saturating_sub(MESSAGE_MARGIN).max(after),
                 None => tracing::warn!("background embedding paused after an error"),
             }
-            tokio::time::sleep(POLL).await;
+            let _ = tokio::time::timeout(POLL, WAKE.notified()).await;
         }
     });
 }

@@ -6,9 +6,10 @@ use hearth_core::companion::setup::{self, Introduction, SetupAnswers};
 use hearth_core::companion::turn::{self, Start, Turn, TurnEvent};
 use hearth_core::memory::semantic::QueryVector;
 use hearth_core::providers::{Limits, Provider};
+use hearth_core::store::messages::{self, Role};
 use hearth_core::store::moments::{self, Moment};
+use hearth_core::store::now_ms;
 use hearth_core::store::persona::{self, Persona};
-use hearth_core::store::{messages, now_ms};
 use tauri::State;
 use tauri::ipc::Channel;
 use tokio_util::sync::CancellationToken;
@@ -148,12 +149,21 @@ async fn start_turn(
     let model = provider.config().model.clone();
     let store = state.store()?;
     let now = chrono::Local::now().fixed_offset();
-    // The new message's embedding (about 15 ms), when the model is loaded.
+    // The embedding of the message answered (about 15 ms), when the model is
+    // loaded: recall then finds what it means, not only its words.
     let query = match &kind {
         StartKind::Send(t) | StartKind::EditLast(t) => {
             crate::embedding::query_vector(Some(t)).await
         }
-        StartKind::Regenerate => None,
+        StartKind::Regenerate => {
+            let last = state
+                .journal(|s| s.with(|c| messages::page(c, None, 2)))
+                .await
+                .ok()
+                .and_then(|page| page.into_iter().rev().find(|m| m.role == Role::User))
+                .map(|m| m.content);
+            crate::embedding::query_vector(last.as_deref()).await
+        }
     };
     let (turn, prompt) = state
         .journal(move |s| {
@@ -205,6 +215,8 @@ async fn start_turn(
         )
         .await;
         replies.finish(stream);
+        // The user's words and the reply are new texts to embed.
+        crate::embedding::wake();
         // Learn from the exchange in the background; the reply is already shown.
         if let TurnEvent::Ended {
             reply: Some(reply),
@@ -222,6 +234,7 @@ async fn start_turn(
                 ),
                 Err(e) => tracing::warn!(code = ?e.code, "no memories learnt: {}", e.message),
             }
+            crate::embedding::wake();
         }
     });
     Ok(started)
@@ -240,6 +253,7 @@ pub async fn keep_moment(state: State<'_, AppState>, message_id: i64) -> Result<
             })
         })
         .await
+        .inspect(|_| crate::embedding::wake())
 }
 
 /// Lets go of the moment kept from a message.

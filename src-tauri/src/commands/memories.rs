@@ -41,6 +41,7 @@ pub async fn update_memory(
             })
         })
         .await
+        .inspect(|_| crate::embedding::wake())
 }
 
 /// Forgets a memory for good: it is never recalled or sent to a model again.
