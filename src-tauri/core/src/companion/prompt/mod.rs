@@ -173,7 +173,8 @@ pub fn build(input: &PromptInput<'_>) -> Prompt {
     }
 
     // The recent conversation, newest first, until the budget is spent.
-    let mut included: Vec<ChatMessage> = Vec::new();
+    // Each with its count (text and framing), summed at the end.
+    let mut included: Vec<(ChatMessage, u32)> = Vec::new();
     let mut recent_included = 0;
     for m in history.iter().rev() {
         if m.content.trim().is_empty() || m.status == MessageStatus::Streaming {
@@ -185,35 +186,38 @@ pub fn build(input: &PromptInput<'_>) -> Prompt {
         }
         used += n;
         recent_included += 1;
-        included.push(ChatMessage {
-            role: chat_role(m.role),
-            content: m.content.clone(),
-        });
+        included.push((
+            ChatMessage {
+                role: chat_role(m.role),
+                content: m.content.clone(),
+            },
+            n,
+        ));
     }
     included.reverse();
     // The conversation sent must open with the user.
     let leading_replies = included
         .iter()
-        .take_while(|m| m.role == ChatRole::Assistant)
+        .take_while(|(m, _)| m.role == ChatRole::Assistant)
         .count();
     included.drain(..leading_replies);
     recent_included -= leading_replies;
     if let Some(text) = latest_text {
         recent_included += 1;
-        included.push(ChatMessage {
-            role: ChatRole::User,
-            content: text,
-        });
+        let n = tokens::count(&text) + PER_MESSAGE;
+        included.push((
+            ChatMessage {
+                role: ChatRole::User,
+                content: text,
+            },
+            n,
+        ));
     }
 
-    let messages = alternate(included);
-    // The sections were counted piece by piece (which can only overcount);
-    // report the real total.
-    let tokens = tokens::count(&system)
-        + messages
-            .iter()
-            .map(|m| tokens::count(&m.content) + PER_MESSAGE)
-            .sum::<u32>();
+    let (messages, message_tokens) = alternate(included);
+    // The system sections were counted piece by piece (which can only
+    // overcount): report the real total.
+    let tokens = tokens::count(&system) + message_tokens;
     Prompt {
         request: ChatRequest {
             system: Some(system),
@@ -275,18 +279,25 @@ fn chat_role(role: Role) -> ChatRole {
 }
 
 /// Providers want turns that alternate: merge neighbours of the same role.
-fn alternate(messages: Vec<ChatMessage>) -> Vec<ChatMessage> {
-    let mut out: Vec<ChatMessage> = Vec::with_capacity(messages.len());
-    for m in messages {
+/// Returns the messages and their token count: counted messages keep their
+/// count; only merged ones are counted again.
+fn alternate(messages: Vec<(ChatMessage, u32)>) -> (Vec<ChatMessage>, u32) {
+    let mut out: Vec<(ChatMessage, Option<u32>)> = Vec::with_capacity(messages.len());
+    for (m, n) in messages {
         match out.last_mut() {
-            Some(last) if last.role == m.role => {
+            Some((last, count)) if last.role == m.role => {
                 last.content.push_str("\n\n");
                 last.content.push_str(&m.content);
+                *count = None;
             }
-            _ => out.push(m),
+            _ => out.push((m, Some(n))),
         }
     }
-    out
+    let total = out
+        .iter()
+        .map(|(m, n)| n.unwrap_or_else(|| tokens::count(&m.content) + PER_MESSAGE))
+        .sum();
+    (out.into_iter().map(|(m, _)| m).collect(), total)
 }
 
 fn day(utc_ms: i64, offset: &FixedOffset) -> String {

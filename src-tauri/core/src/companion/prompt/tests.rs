@@ -237,6 +237,11 @@ fn turns_alternate_even_after_a_failed_or_empty_reply() {
     let roles: Vec<ChatRole> = prompt.request.messages.iter().map(|m| m.role).collect();
     assert_eq!(roles, vec![ChatRole::User]);
     assert_eq!(prompt.request.messages[0].content, "first\n\nsecond");
+    assert_eq!(
+        prompt.tokens,
+        total_tokens(&prompt),
+        "the merged turn is counted"
+    );
 }
 
 #[test]
