@@ -198,6 +198,28 @@ impl Ord for Worst {
     }
 }
 
+/// Puts `hit` in `heap` while it holds fewer than `k`, or in place of the
+/// worst one it holds when `hit` scores higher.
+fn keep_best(heap: &mut BinaryHeap<Worst>, hit: Hit, k: usize) {
+    if heap.len() < k {
+        heap.push(Worst(hit));
+    } else if heap.peek().is_some_and(|w| hit.score > w.0.score) {
+        heap.pop();
+        heap.push(Worst(hit));
+    }
+}
+
+/// The hits kept by [`keep_best`], best first (ties by owner id).
+fn into_sorted(heap: BinaryHeap<Worst>) -> Vec<Hit> {
+    let mut hits: Vec<Hit> = heap.into_iter().map(|w| w.0).collect();
+    hits.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(a.owner_id.cmp(&b.owner_id))
+    });
+    hits
+}
+
 /// The `k` owners of `kind` whose vectors (from `model`) are closest to
 /// `query` by cosine, best first. Vectors of another length are skipped.
 pub fn top_k(
@@ -236,20 +258,9 @@ pub fn top_k(
             owner_id: id,
             score: dot / (norm.sqrt() * q_norm),
         };
-        if heap.len() < k {
-            heap.push(Worst(hit));
-        } else if heap.peek().is_some_and(|w| hit.score > w.0.score) {
-            heap.pop();
-            heap.push(Worst(hit));
-        }
+        keep_best(&mut heap, hit, k);
     }
-    let mut hits: Vec<Hit> = heap.into_iter().map(|w| w.0).collect();
-    hits.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then(a.owner_id.cmp(&b.owner_id))
-    });
-    Ok(hits)
+    Ok(into_sorted(heap))
 }
 
 /// The cosine of a stored vector (little-endian float32 bytes) and `query`
@@ -333,20 +344,9 @@ pub fn top_k_recent(
             owner_id: row.get(0)?,
             score,
         };
-        if heap.len() < k {
-            heap.push(Worst(hit));
-        } else if heap.peek().is_some_and(|w| hit.score > w.0.score) {
-            heap.pop();
-            heap.push(Worst(hit));
-        }
+        keep_best(&mut heap, hit, k);
     }
-    let mut hits: Vec<Hit> = heap.into_iter().map(|w| w.0).collect();
-    hits.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then(a.owner_id.cmp(&b.owner_id))
-    });
-    Ok(hits)
+    Ok(into_sorted(heap))
 }
 
 #[cfg(test)]
