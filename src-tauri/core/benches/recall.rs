@@ -297,16 +297,9 @@ fn measure(n: usize) {
     for q in questions.iter().take(20) {
         store.with(|c| recall::messages(c, q, 20, None)).unwrap();
     }
-    let times: Vec<Duration> = questions
-        .iter()
-        .map(|q| {
-            let t = Instant::now();
-            let found = store.with(|c| recall::messages(c, q, 20, None)).unwrap();
-            std::hint::black_box(found);
-            t.elapsed()
-        })
-        .collect();
-    report(&format!("recall over {n} messages"), times);
+    time_each(&format!("recall over {n} messages"), &questions, |q| {
+        store.with(|c| recall::messages(c, q, 20, None)).unwrap()
+    });
 
     // The whole prompt for a new message, as each turn builds it.
     let memory_count = store.with(|c| memories::count(c)).unwrap();
@@ -339,34 +332,14 @@ fn measure(n: usize) {
         .unwrap();
     let now = chrono::Local::now().fixed_offset();
     for context in [8_192, 128_000] {
-        let times: Vec<Duration> = questions
-            .iter()
-            .map(|q| {
-                let t = Turn {
-                    user: Message {
-                        content: q.clone(),
-                        role: Role::User,
-                        ..last.clone()
-                    },
-                    reply: Message {
-                        id: last.id + 1,
-                        role: Role::Assistant,
-                        content: String::new(),
-                        status: MessageStatus::Streaming,
-                        ..last.clone()
-                    },
-                };
-                let started = Instant::now();
-                let prompt = store
-                    .run(|c| turn::prepare(c, &t, now, Budget::for_context(context)))
-                    .unwrap();
-                std::hint::black_box(prompt);
-                started.elapsed()
-            })
-            .collect();
-        report(
+        time_each(
             &format!("prompt ({context}-token context) over {n} messages"),
-            times,
+            questions.iter().map(|q| new_turn(&last, q)),
+            |t| {
+                store
+                    .run(|c| turn::prepare(c, t, now, Budget::for_context(context)))
+                    .unwrap()
+            },
         );
     }
 
@@ -384,54 +357,44 @@ fn measure(n: usize) {
     for (q, v) in questions.iter().zip(&query_vectors).take(20) {
         store.with(|c| hybrid(c, q, v)).unwrap();
     }
-    let times: Vec<Duration> = questions
-        .iter()
-        .zip(&query_vectors)
-        .map(|(q, v)| {
-            let t = Instant::now();
-            let found = store.with(|c| hybrid(c, q, v)).unwrap();
-            std::hint::black_box(found);
-            t.elapsed()
-        })
-        .collect();
-    report(
+    time_each(
         &format!("hybrid recall (BM25 + vectors) over {n} messages"),
-        times,
+        questions.iter().zip(&query_vectors),
+        |&(q, v)| store.with(|c| hybrid(c, q, v)).unwrap(),
     );
-    let times: Vec<Duration> = questions
-        .iter()
-        .zip(&query_vectors)
-        .map(|(q, v)| {
-            let t = Turn {
-                user: Message {
-                    content: q.clone(),
-                    role: Role::User,
-                    ..last.clone()
-                },
-                reply: Message {
-                    id: last.id + 1,
-                    role: Role::Assistant,
-                    content: String::new(),
-                    status: MessageStatus::Streaming,
-                    ..last.clone()
-                },
-            };
+    time_each(
+        &format!("hybrid prompt (8192-token context) over {n} messages"),
+        questions.iter().zip(&query_vectors).map(|(q, v)| {
             let query = QueryVector {
                 model: BENCH_MODEL,
                 vector: v,
             };
-            let started = Instant::now();
-            let prompt = store
-                .run(|c| turn::prepare_with(c, &t, Some(query), now, Budget::for_context(8_192)))
-                .unwrap();
-            std::hint::black_box(prompt);
-            started.elapsed()
-        })
-        .collect();
-    report(
-        &format!("hybrid prompt (8192-token context) over {n} messages"),
-        times,
+            (new_turn(&last, q), query)
+        }),
+        |(t, query)| {
+            store
+                .run(|c| turn::prepare_with(c, t, Some(*query), now, Budget::for_context(8_192)))
+                .unwrap()
+        },
     );
+}
+
+/// The turn of a new user message `q` after `last`, its reply streaming.
+fn new_turn(last: &Message, q: &str) -> Turn {
+    Turn {
+        user: Message {
+            content: q.to_owned(),
+            role: Role::User,
+            ..last.clone()
+        },
+        reply: Message {
+            id: last.id + 1,
+            role: Role::Assistant,
+            content: String::new(),
+            status: MessageStatus::Streaming,
+            ..last.clone()
+        },
+    }
 }
 
 /// The model name of the bench's random vectors.
@@ -495,21 +458,28 @@ fn measure_query_embedding() {
     let vocab = Vocabulary::new(20_000, &mut Rng(0x9E37_79B9_7F4A_7C15));
     let questions: Vec<String> = (0..100).map(|_| question(&mut rng, &vocab)).collect();
     embedder.embed(&[questions[0].as_str()]).unwrap();
-    let times: Vec<Duration> = questions
-        .iter()
-        .map(|q| {
-            let t = Instant::now();
-            std::hint::black_box(embedder.embed(&[q.as_str()]).unwrap());
-            t.elapsed()
-        })
-        .collect();
-    report(
+    time_each(
         &format!(
             "query embedding (MiniLM, {} threads)",
             hearth_core::local::candle_threads()
         ),
-        times,
+        &questions,
+        |q| embedder.embed(&[q.as_str()]).unwrap(),
     );
+}
+
+/// Times `run` on each of `items` (making or dropping an item is not timed)
+/// and reports the times as `what`.
+fn time_each<T, R>(what: &str, items: impl IntoIterator<Item = T>, mut run: impl FnMut(&T) -> R) {
+    let times: Vec<Duration> = items
+        .into_iter()
+        .map(|item| {
+            let started = Instant::now();
+            std::hint::black_box(run(&item));
+            started.elapsed()
+        })
+        .collect();
+    report(what, times);
 }
 
 fn report(what: &str, mut times: Vec<Duration>) {
