@@ -37,6 +37,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             memories::delete_memory,
             local::list_local_models,
             local::import_local_model,
+            local::choose_model_file,
             local::remove_local_model,
             local::warm_local_model,
         ])

@@ -27,6 +27,7 @@ pub const COMMANDS: &[&str] = &[
     "delete_memory",
     "list_local_models",
     "import_local_model",
+    "choose_model_file",
     "remove_local_model",
     "warm_local_model",
 ];

@@ -46,6 +46,9 @@ pub fn run() {
     tauri::Builder::default()
         .plugin(single_instance(chosen.as_ref()))
         .plugin(window_state(chosen.as_ref()))
+        // Only for `choose_model_file`: no dialog permission is granted to
+        // the webview.
+        .plugin(tauri_plugin_dialog::init())
         .invoke_handler(handler)
         .setup(move |app| {
             let (data_dir, source) = match chosen {

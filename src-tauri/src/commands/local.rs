@@ -138,6 +138,34 @@ pub async fn import_local_model(
     blocking(move || local::models::import(&dir, &source).map_err(local_error)).await
 }
 
+/// Asks the user for a .gguf file with the system's file chooser, over the
+/// window. Returns its path, or `None` when the user closes the chooser. (The
+/// dialog plugin's own commands stay closed to the webview: only this one,
+/// which can do nothing but ask, is ours to call.)
+#[tauri::command]
+#[specta::specta]
+pub async fn choose_model_file(window: tauri::WebviewWindow) -> Result<Option<String>, AppError> {
+    use tauri_plugin_dialog::DialogExt;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    window
+        .dialog()
+        .file()
+        .set_parent(&window)
+        .set_title("Import a model")
+        .add_filter("GGUF model", &["gguf"])
+        .pick_file(move |chosen| {
+            let _ = tx.send(chosen);
+        });
+    let chosen = rx.await.ok().flatten();
+    match chosen.map(|f| f.into_path()) {
+        None => Ok(None),
+        Some(Ok(path)) => Ok(Some(path.to_string_lossy().into_owned())),
+        Some(Err(e)) => Err(AppError::invalid(format!(
+            "That file can't be opened from here ({e}); choose one on this computer."
+        ))),
+    }
+}
+
 /// Removes a model from the models folder.
 #[tauri::command]
 #[specta::specta]

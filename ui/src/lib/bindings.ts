@@ -275,6 +275,20 @@ async importLocalModel(path: string) : Promise<Result<LocalModel, AppError>> {
 }
 },
 /**
+ * Asks the user for a .gguf file with the system's file chooser, over the
+ * window. Returns its path, or `None` when the user closes the chooser. (The
+ * dialog plugin's own commands stay closed to the webview: only this one,
+ * which can do nothing but ask, is ours to call.)
+ */
+async chooseModelFile() : Promise<Result<string | null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("choose_model_file") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Removes a model from the models folder.
  */
 async removeLocalModel(file: string) : Promise<Result<null, AppError>> {
