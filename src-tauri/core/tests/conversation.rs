@@ -366,9 +366,16 @@ async fn learnt_facts_are_stored_merged_superseded_and_recalled_until_deleted() 
 {"memories": [{"text": "Theodore's sister Maya lives in Lisbon.", "kind": "person", "importance": 4, "replaces": []}]}
 ```"#,
     ])]);
-    let merged = turn::learn(&store, &provider(&server), &t.user, &reply, "2026-11-25")
-        .await
-        .unwrap();
+    let merged = turn::learn(
+        &store,
+        &provider(&server),
+        &t.user,
+        &reply,
+        "2026-11-25",
+        &CancellationToken::new(),
+    )
+    .await
+    .unwrap();
     assert_eq!(merged.added.len(), 1);
     let first = merged.added[0];
     let sent = server.requests().last().unwrap().body.clone();
@@ -382,9 +389,16 @@ async fn learnt_facts_are_stored_merged_superseded_and_recalled_until_deleted() 
         r#"{{"memories": [{{"text": "Theodore's sister Maya lives in Lisbon", "kind": "person", "importance": 5}},
             {{"text": "Theodore's sister Maya moved to Porto.", "kind": "person", "importance": 4, "replaces": [{first}]}}]}}"#
     )])]);
-    let merged = turn::learn(&store, &provider(&server), &t.user, &reply, "2026-11-26")
-        .await
-        .unwrap();
+    let merged = turn::learn(
+        &store,
+        &provider(&server),
+        &t.user,
+        &reply,
+        "2026-11-26",
+        &CancellationToken::new(),
+    )
+    .await
+    .unwrap();
     assert_eq!(merged.confirmed, vec![first]);
     assert_eq!(merged.superseded, vec![first]);
     let porto = merged.added[0];
@@ -404,10 +418,40 @@ async fn learnt_facts_are_stored_merged_superseded_and_recalled_until_deleted() 
 
     // Garbage from the model stores nothing.
     server.script([Step::reply(["I'd rather not say."])]);
-    let e = turn::learn(&store, &provider(&server), &t.user, &reply, "2026-11-26")
-        .await
-        .unwrap_err();
+    let e = turn::learn(
+        &store,
+        &provider(&server),
+        &t.user,
+        &reply,
+        "2026-11-26",
+        &CancellationToken::new(),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(e.code, ErrorCode::Malformed);
+    assert_eq!(store.with(|c| memories::count(c)).unwrap(), 1);
+
+    // Learning stopped half-way (a new turn on a local model does this)
+    // ends at once and stores nothing of what had arrived.
+    server.script([Step::StallAfter {
+        chunks: vec![r#"{"memories": [{"text": "Maya has a cat.", "kind": "fact""#.into()],
+    }]);
+    let cancel = CancellationToken::new();
+    let asked = server.requests().len();
+    let stop = async {
+        // Once the request is in and its answer has begun, stop it.
+        while server.requests().len() == asked {
+            tokio::task::yield_now().await;
+        }
+        cancel.cancel();
+    };
+    let learner = provider(&server);
+    let (learnt, ()) = tokio::join!(
+        turn::learn(&store, &learner, &t.user, &reply, "2026-11-26", &cancel),
+        stop
+    );
+    let e = learnt.unwrap_err();
+    assert_eq!(e.code, ErrorCode::Cancelled, "{e:?}");
     assert_eq!(store.with(|c| memories::count(c)).unwrap(), 1);
 
     // Deleted: gone from lists, search and every later prompt.

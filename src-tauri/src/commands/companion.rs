@@ -140,11 +140,31 @@ enum StartKind {
     EditLast(String),
 }
 
+/// Learning from the last exchange on a model run in-process, while it runs:
+/// a new turn stops it, so the user's reply never waits behind it (that
+/// exchange is then not learnt from).
+static LEARNING: std::sync::Mutex<Option<CancellationToken>> = std::sync::Mutex::new(None);
+
+fn learning_starts(provider: &Provider) -> CancellationToken {
+    let cancel = CancellationToken::new();
+    if provider.config().kind.is_in_process() {
+        *LEARNING.lock().unwrap_or_else(|e| e.into_inner()) = Some(cancel.clone());
+    }
+    cancel
+}
+
+fn stop_learning() {
+    if let Some(cancel) = LEARNING.lock().unwrap_or_else(|e| e.into_inner()).take() {
+        cancel.cancel();
+    }
+}
+
 async fn start_turn(
     state: &AppState,
     kind: StartKind,
     on_event: Channel<TurnEvent>,
 ) -> Result<StartedTurn, AppError> {
+    stop_learning();
     let (provider, context) = active_provider(state).await?;
     let model = provider.config().model.clone();
     let store = state.store()?;
@@ -225,7 +245,8 @@ async fn start_turn(
             && reply.status == messages::MessageStatus::Complete
         {
             let today = now.format("%Y-%m-%d").to_string();
-            match turn::learn(&store, &provider, &turn.user, &reply, &today).await {
+            let cancel = learning_starts(&provider);
+            match turn::learn(&store, &provider, &turn.user, &reply, &today, &cancel).await {
                 Ok(m) => tracing::info!(
                     added = m.added.len(),
                     confirmed = m.confirmed.len(),

@@ -264,13 +264,15 @@ pub async fn run(
 }
 
 /// Learns durable facts from a finished exchange (run in the background,
-/// after the reply). Returns what was stored.
+/// after the reply). Returns what was stored; nothing when `cancel` fires
+/// first.
 pub async fn learn(
     store: &Store,
     provider: &Provider,
     user: &Message,
     reply: &Message,
     today: &str,
+    cancel: &CancellationToken,
 ) -> Result<extract::Merged, AppError> {
     let (user_name, known) = store.run(|c| {
         let name = persona::get(c)?.map(|p| p.user_name).unwrap_or_default();
@@ -283,7 +285,7 @@ pub async fn learn(
     })?;
     let request = extract::request(&user_name, &user.content, &reply.content, today, &known);
     let answer = provider
-        .stream_chat(&request, &CancellationToken::new(), &mut |_| {})
+        .stream_chat(&request, cancel, &mut |_| {})
         .await
         .map_err(|f| AppError::from(f.error))?;
     let learnt = extract::parse(&answer.text).map_err(|e| AppError {
