@@ -205,6 +205,20 @@ fn assert_message(m: &Message, role: Role, status: MessageStatus, content: &str)
     );
 }
 
+/// Starts the fake provider and a display, and launches the app on a new
+/// journal that holds a persona and the fake Ollama model, so it opens on the
+/// conversation; returns all four, to keep them alive for the test.
+async fn launch_past_first_run() -> (FakeProvider, Display, tempfile::TempDir, App) {
+    let server = FakeProvider::start().await;
+    let display = Display::start();
+    let data = tempfile::tempdir().unwrap();
+    seed_persona(data.path(), &test_persona());
+    seed_ollama(data.path(), &server.base_url(Format::Ollama), MODEL);
+    let app = App::launch(&display, data.path()).await;
+    app.find("main[data-view='conversation'] #thread").await;
+    (server, display, data, app)
+}
+
 #[tokio::test]
 async fn first_run_connects_a_model_asks_three_questions_and_the_companion_introduces_itself() {
     let server = FakeProvider::start().await;
@@ -356,13 +370,7 @@ const WATCH_PRESENCE: &str = r#"
 
 #[tokio::test]
 async fn a_conversation_streams_stops_regenerates_edits_keeps_and_survives_a_restart() {
-    let server = FakeProvider::start().await;
-    let display = Display::start();
-    let data = tempfile::tempdir().unwrap();
-    seed_persona(data.path(), &test_persona());
-    seed_ollama(data.path(), &server.base_url(Format::Ollama), MODEL);
-    let app = App::launch(&display, data.path()).await;
-    app.find("main[data-view='conversation'] #thread").await;
+    let (server, display, data, app) = launch_past_first_run().await;
     assert_eq!(text_of(&app, "main h1.companion").await, "Samantha");
 
     // 1. A reply in Markdown, streamed in pieces. Raw HTML in it is the model's
@@ -646,13 +654,7 @@ async fn a_conversation_streams_stops_regenerates_edits_keeps_and_survives_a_res
 
 #[tokio::test]
 async fn a_reply_cut_short_by_a_killed_app_is_kept_as_partial() {
-    let server = FakeProvider::start().await;
-    let display = Display::start();
-    let data = tempfile::tempdir().unwrap();
-    seed_persona(data.path(), &test_persona());
-    seed_ollama(data.path(), &server.base_url(Format::Ollama), MODEL);
-    let app = App::launch(&display, data.path()).await;
-    app.find("main[data-view='conversation'] #thread").await;
+    let (server, display, data, app) = launch_past_first_run().await;
 
     // A long, slow reply: forty words, 300 ms apart.
     let story: Vec<String> = (1..=40).map(|n| format!("word{n} ")).collect();
