@@ -207,12 +207,32 @@ impl App {
 
     /// Waits for the element matching `css` and returns it.
     pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        self.find_within(css, PATIENCE).await
+    }
+
+    /// [`App::find`] with longer patience, for a step that waits on a model
+    /// running on this computer.
+    pub async fn find_within(
+        &self,
+        css: &str,
+        patience: Duration,
+    ) -> fantoccini::elements::Element {
         self.client
             .wait()
-            .at_most(PATIENCE)
+            .at_most(patience)
             .for_element(Locator::Css(css))
             .await
-            .unwrap_or_else(|e| panic!("{css} never appeared: {e}"))
+            .unwrap_or_else(|e| panic!("{css} never appeared within {patience:?}: {e}"))
+    }
+
+    /// Waits, up to [`PATIENCE`], until nothing matches `css`.
+    pub async fn wait_gone(&self, css: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        let script = format!("return document.querySelector({css:?}) === null");
+        while self.eval(&script).await.as_bool() != Some(true) {
+            assert!(Instant::now() < deadline, "{css} never went away");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// Runs a script in the page and returns its JSON result.
@@ -414,6 +434,82 @@ fn tauri_driver() -> PathBuf {
     match cargo_bin {
         Some(p) if p.is_file() => p,
         _ => PathBuf::from("tauri-driver"),
+    }
+}
+
+/// Clicks the element matching `css` once it is there.
+pub async fn click(app: &App, css: &str) {
+    app.find(css)
+        .await
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("could not click {css}: {e:?}"));
+}
+
+/// Replaces the text of the field matching `css` with `text`, typed.
+pub async fn type_into(app: &App, css: &str, text: &str) {
+    let field = app.find(css).await;
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+/// The visible text of the element matching `css`.
+pub async fn text_of(app: &App, css: &str) -> String {
+    app.find(css).await.text().await.unwrap()
+}
+
+/// A message as the window shows it.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct Shown {
+    pub id: i64,
+    pub role: String,
+    pub status: String,
+    pub kept: bool,
+    pub text: String,
+    /// The "stopped before the end" mark, when shown.
+    pub mark: Option<String>,
+}
+
+const THREAD: &str = r#"
+    return [...document.querySelectorAll('#thread li.message')].map((li) => ({
+      id: Number(li.dataset.id),
+      role: li.dataset.role,
+      status: li.dataset.status,
+      kept: li.dataset.kept === 'true',
+      text: (li.querySelector('.body')?.textContent ?? '').trim(),
+      mark: li.querySelector('.mark')?.textContent.trim() ?? null,
+    })).sort((a, b) => a.id - b.id);
+"#;
+
+/// The messages the conversation shows now, oldest first.
+pub async fn thread(app: &App) -> Vec<Shown> {
+    serde_json::from_value(app.eval(THREAD).await).expect("the thread as JSON")
+}
+
+/// Waits until the thread in the window satisfies `ready`, and returns it.
+pub async fn thread_when(app: &App, what: &str, ready: impl Fn(&[Shown]) -> bool) -> Vec<Shown> {
+    thread_when_within(app, what, PATIENCE, ready).await
+}
+
+/// [`thread_when`] with longer patience, for replies from a model running
+/// on this computer.
+pub async fn thread_when_within(
+    app: &App,
+    what: &str,
+    patience: Duration,
+    ready: impl Fn(&[Shown]) -> bool,
+) -> Vec<Shown> {
+    let deadline = Instant::now() + patience;
+    loop {
+        let shown = thread(app).await;
+        if ready(&shown) {
+            return shown;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "gave up waiting for the thread: {what}; it shows {shown:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 

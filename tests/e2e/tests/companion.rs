@@ -3,31 +3,22 @@
 //! moment), and what survives a restart or a killed app, checked in the
 //! window and in the journal file itself.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fantoccini::actions::{InputSource, MouseActions, PointerAction};
 use fantoccini::key::Key;
 use hearth_core::store::messages::{Message, MessageStatus, Role};
 use hearth_core::store::persona::{self, Persona};
 use hearth_e2e::{
-    App, Display, PATIENCE, journal_messages, open_journal, read_journal, seed_ollama,
-    seed_persona, test_persona, wait_until,
+    App, Display, Shown, click, journal_messages, open_journal, read_journal, seed_ollama,
+    seed_persona, test_persona, text_of, thread_when, type_into, wait_until,
 };
 use hearth_fake_provider::{FakeProvider, Format, Recorded, Step};
-use serde::Deserialize;
 
 const MODEL: &str = "fake-small";
 const KEY: &str = "sk-first-run-5e7a9c1b3d5f7a9c1b3d";
 /// The answer a learning request gets: nothing worth remembering.
 const NOTHING_TO_LEARN: &str = r#"{"memories": []}"#;
-
-async fn click(app: &App, css: &str) {
-    app.find(css)
-        .await
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("could not click {css}: {e:?}"));
-}
 
 /// Does what a user does to act on one message: brings it into view, points
 /// at it, which shows its actions, and clicks the one named `action`.
@@ -66,16 +57,6 @@ async fn act_on(app: &App, message: i64, action: &str) {
     .await;
 }
 
-async fn type_into(app: &App, css: &str, text: &str) {
-    let field = app.find(css).await;
-    field.clear().await.unwrap();
-    field.send_keys(text).await.unwrap();
-}
-
-async fn text_of(app: &App, css: &str) -> String {
-    app.find(css).await.text().await.unwrap()
-}
-
 /// Every chat request the fake provider received, in order.
 fn chats(server: &FakeProvider) -> Vec<Recorded> {
     server
@@ -111,49 +92,6 @@ async fn learnt(server: &FakeProvider, n: usize) {
         chats(server).iter().filter(|r| is_learning(r)).count() >= n
     })
     .await;
-}
-
-/// A message as the window shows it.
-#[derive(Debug, Clone, Deserialize)]
-struct Shown {
-    id: i64,
-    role: String,
-    status: String,
-    kept: bool,
-    text: String,
-    /// The "stopped before the end" mark, when shown.
-    mark: Option<String>,
-}
-
-const THREAD: &str = r#"
-    return [...document.querySelectorAll('#thread li.message')].map((li) => ({
-      id: Number(li.dataset.id),
-      role: li.dataset.role,
-      status: li.dataset.status,
-      kept: li.dataset.kept === 'true',
-      text: (li.querySelector('.body')?.textContent ?? '').trim(),
-      mark: li.querySelector('.mark')?.textContent.trim() ?? null,
-    })).sort((a, b) => a.id - b.id);
-"#;
-
-async fn thread(app: &App) -> Vec<Shown> {
-    serde_json::from_value(app.eval(THREAD).await).expect("the thread as JSON")
-}
-
-/// Waits until the thread in the window satisfies `ready`, and returns it.
-async fn thread_when(app: &App, what: &str, ready: impl Fn(&[Shown]) -> bool) -> Vec<Shown> {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        let shown = thread(app).await;
-        if ready(&shown) {
-            return shown;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "gave up waiting for the thread: {what}; it shows {shown:#?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 /// The thread once no reply is streaming and the composer offers Send again.

@@ -5,21 +5,13 @@
 use std::time::Duration;
 
 use fantoccini::Locator;
-use hearth_e2e::{App, Display, PATIENCE, seed_persona, test_persona, wait_until};
+use hearth_e2e::{
+    App, Display, PATIENCE, click, seed_persona, test_persona, type_into, wait_until,
+};
 use hearth_fake_provider::{FakeProvider, Format, Step};
 
 const WRONG: &str = "sk-wrong-7c1d9e2f4a6b8c0d1e2f3a4b";
 const RIGHT: &str = "sk-right-3b5d7f9a1c3e5f7a9b1d3f5h";
-
-async fn click(app: &App, css: &str) {
-    app.find(css).await.click().await.unwrap();
-}
-
-async fn type_into(app: &App, css: &str, text: &str) {
-    let field = app.find(css).await;
-    field.clear().await.unwrap();
-    field.send_keys(text).await.unwrap();
-}
 
 /// Waits until the element with `testid` holds `expected`, and returns its text.
 async fn text_containing(app: &App, testid: &str, expected: &str) -> String {
