@@ -171,11 +171,21 @@ fn main() {
                 .with(|c| vectors::top_k(c, OwnerKind::Message, "bench", query, 10))
                 .unwrap();
         }
+        let bytes: i64 = store
+            .with(|c| {
+                c.query_row(
+                    "SELECT page_count * page_size FROM pragma_page_count, pragma_page_size",
+                    [],
+                    |r| r.get(0),
+                )
+            })
+            .unwrap();
         println!(
-            "vectors: top-10 of {target} in {:.1} ms (inserting {} took {:.0} ms)",
+            "vectors: top-10 of {target} in {:.1} ms (inserting {} took {:.0} ms; journal {:.0} bytes per vector)",
             started.elapsed().as_secs_f64() * 1e3 / runs as f64,
             batch.len(),
-            insert.as_secs_f64() * 1e3
+            insert.as_secs_f64() * 1e3,
+            bytes as f64 / target as f64
         );
     }
 }

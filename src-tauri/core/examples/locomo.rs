@@ -229,13 +229,22 @@ fn embed_cached(
         && let Ok(bytes) = std::fs::read(&cache)
         && bytes.len() == texts.len() * dim * 4
     {
-        let all = vectors::from_blob(&bytes);
+        let all: Vec<f32> = bytes
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
         return (all.chunks(dim).map(<[f32]>::to_vec).collect(), None);
     }
     let t = Instant::now();
     let vecs = embedder.embed(texts).expect("embed");
     let took = t.elapsed();
-    let blob: Vec<u8> = vecs.iter().flat_map(|v| vectors::to_blob(v)).collect();
+    // The cache keeps the exact float32 values (the journal's own format,
+    // `vectors::to_blob`, is compact and approximate).
+    let blob: Vec<u8> = vecs
+        .iter()
+        .flatten()
+        .flat_map(|x| x.to_le_bytes())
+        .collect();
     let _ = std::fs::write(&cache, blob);
     (vecs, Some(took))
 }

@@ -1,8 +1,10 @@
-//! Embedding vectors in the journal (table `embeddings`, migration 3): one per
-//! memory, moment or message, float32 little-endian, and a brute-force cosine
-//! top-k over one kind. Brute force reads every vector of the kind; it stays
-//! well under a second at 10^5 vectors (see `examples/local_bench.rs`), which
-//! is far more than a person's journal holds in years.
+//! Embedding vectors in the journal (table `embeddings`, migrations 3 and 4):
+//! one per memory, moment or message, stored as a float32 scale and one signed
+//! byte per value (388 bytes for MiniLM's 384 dimensions, inline in the table's
+//! pages), and a brute-force cosine top-k over one kind. Brute force reads
+//! every vector of the kind (see `examples/local_bench.rs` for its time at
+//! 10^4 and 10^5 vectors); recall reads all memory vectors but only the latest
+//! messages' ([`top_k_recent`]).
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -57,15 +59,36 @@ impl OwnerKind {
     }
 }
 
-/// A vector as stored: float32, little-endian.
+/// A vector as stored: its scale (float32, little-endian), then each value
+/// divided by the scale and rounded to a signed byte. The scale maps the
+/// largest magnitude to 127, so each value is kept to within 0.4% of it.
 pub fn to_blob(vector: &[f32]) -> Vec<u8> {
-    vector.iter().flat_map(|x| x.to_le_bytes()).collect()
+    let largest = vector.iter().fold(0f32, |m, x| m.max(x.abs()));
+    let scale = if largest > 0.0 { largest / 127.0 } else { 0.0 };
+    let mut blob = Vec::with_capacity(4 + vector.len());
+    blob.extend_from_slice(&scale.to_le_bytes());
+    blob.extend(vector.iter().map(|x| {
+        let q = if scale > 0.0 {
+            (x / scale).round()
+        } else {
+            0.0
+        };
+        q.clamp(-127.0, 127.0) as i8 as u8
+    }));
+    blob
 }
 
+/// The values a stored vector stands for (empty for a malformed blob).
 pub fn from_blob(blob: &[u8]) -> Vec<f32> {
-    blob.chunks_exact(4)
-        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .collect()
+    let Some((scale, values)) = split_blob(blob) else {
+        return Vec::new();
+    };
+    values.iter().map(|&b| f32::from(b as i8) * scale).collect()
+}
+
+fn split_blob(blob: &[u8]) -> Option<(f32, &[u8])> {
+    let (scale, values) = blob.split_first_chunk::<4>()?;
+    Some((f32::from_le_bytes(*scale), values))
 }
 
 /// Stores (or replaces) the vector of one owner.
@@ -232,7 +255,7 @@ pub fn top_k(
     if k == 0 || query.is_empty() {
         return Ok(Vec::new());
     }
-    let q_norm = query.iter().map(|x| x * x).sum::<f32>().sqrt();
+    let q_norm = norm(query);
     if q_norm == 0.0 {
         return Ok(Vec::new());
     }
@@ -243,35 +266,28 @@ pub fn top_k(
     )?;
     let mut rows = stmt.query(params![kind.as_str(), model, query.len() as i64])?;
     while let Some(row) = rows.next()? {
-        let id: i64 = row.get(0)?;
-        let blob = row.get_ref(1)?.as_blob()?;
-        let (mut dot, mut norm) = (0f32, 0f32);
-        for (b, q) in blob.chunks_exact(4).zip(query) {
-            let x = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-            dot += x * q;
-            norm += x * x;
-        }
-        if norm == 0.0 {
+        let Some(score) = cosine_blob(row.get_ref(1)?.as_blob()?, query, q_norm) else {
             continue;
-        }
+        };
         let hit = Hit {
-            owner_id: id,
-            score: dot / (norm.sqrt() * q_norm),
+            owner_id: row.get(0)?,
+            score,
         };
         keep_best(&mut heap, hit, k);
     }
     Ok(into_sorted(heap))
 }
 
-/// The cosine of a stored vector (little-endian float32 bytes) and `query`
-/// whose norm is `q_norm`; `None` when the lengths differ or it is zero.
+/// The cosine of a stored vector and `query` whose norm is `q_norm`; `None`
+/// when the lengths differ or either is zero. (The scale cancels out.)
 fn cosine_blob(blob: &[u8], query: &[f32], q_norm: f32) -> Option<f32> {
-    if blob.len() != 4 * query.len() || q_norm == 0.0 {
+    let (_, values) = split_blob(blob)?;
+    if values.len() != query.len() || q_norm == 0.0 {
         return None;
     }
     let (mut dot, mut norm) = (0f32, 0f32);
-    for (b, q) in blob.chunks_exact(4).zip(query) {
-        let x = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+    for (&b, q) in values.iter().zip(query) {
+        let x = f32::from(b as i8);
         dot += x * q;
         norm += x * x;
     }
@@ -365,11 +381,52 @@ mod tests {
         v.iter().map(|x| x / n).collect()
     }
 
+    fn close(a: &[f32], b: &[f32]) -> bool {
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-2)
+    }
+
     #[test]
-    fn blobs_round_trip_little_endian() {
-        let v = vec![1.0f32, -0.5, 3.25e-3];
-        assert_eq!(to_blob(&v)[..4], 1.0f32.to_le_bytes());
-        assert_eq!(from_blob(&to_blob(&v)), v);
+    fn blobs_keep_each_value_to_within_a_percent_of_the_largest() {
+        let v = vec![1.0f32, -0.5, 3.25e-3, -1.0, 0.0];
+        let blob = to_blob(&v);
+        assert_eq!(blob.len(), 4 + v.len(), "one byte a value after the scale");
+        assert_eq!(blob[..4], (1.0f32 / 127.0).to_le_bytes());
+        let back = from_blob(&blob);
+        assert!(close(&back, &v), "{back:?}");
+        assert_eq!(from_blob(&to_blob(&[0.0, 0.0])), vec![0.0, 0.0]);
+        assert_eq!(from_blob(&[1, 2]), Vec::<f32>::new(), "a malformed blob");
+    }
+
+    #[test]
+    fn stored_vectors_rank_as_the_originals_do() {
+        // Many near neighbours: the order by cosine survives the bytes.
+        let query = unit(
+            &(0..384)
+                .map(|i| ((i * 7) % 13) as f32 - 6.0)
+                .collect::<Vec<_>>(),
+        );
+        let others: Vec<Vec<f32>> = (0..40)
+            .map(|k| {
+                unit(
+                    &query
+                        .iter()
+                        .enumerate()
+                        .map(|(i, q)| q + (k as f32) * 0.002 * ((i % 5) as f32 - 2.0))
+                        .collect::<Vec<_>>(),
+                )
+            })
+            .collect();
+        let exact = |v: &[f32]| v.iter().zip(&query).map(|(a, b)| a * b).sum::<f32>();
+        let q_norm = norm(&query);
+        for pair in others.windows(2) {
+            let (a, b) = (&pair[0], &pair[1]);
+            let (sa, sb) = (
+                cosine_blob(&to_blob(a), &query, q_norm).unwrap(),
+                cosine_blob(&to_blob(b), &query, q_norm).unwrap(),
+            );
+            assert!((sa - exact(a)).abs() < 2e-3, "{sa} vs {}", exact(a));
+            assert_eq!(exact(a) > exact(b), sa > sb);
+        }
     }
 
     #[test]
@@ -378,16 +435,13 @@ mod tests {
         store
             .with(|c| {
                 save(c, OwnerKind::Memory, 7, "m", &[1.0, 0.0])?;
-                assert_eq!(
-                    load(c, OwnerKind::Memory, 7)?,
-                    Some(("m".to_owned(), vec![1.0, 0.0]))
-                );
+                let (model, v) = load(c, OwnerKind::Memory, 7)?.unwrap();
+                assert_eq!(model, "m");
+                assert!(close(&v, &[1.0, 0.0]), "{v:?}");
                 save(c, OwnerKind::Memory, 7, "m2", &[0.0, 1.0, 0.0])?;
-                assert_eq!(
-                    load(c, OwnerKind::Memory, 7)?,
-                    Some(("m2".to_owned(), vec![0.0, 1.0, 0.0])),
-                    "saving again replaces the vector"
-                );
+                let (model, v) = load(c, OwnerKind::Memory, 7)?.unwrap();
+                assert_eq!(model, "m2", "saving again replaces the vector");
+                assert!(close(&v, &[0.0, 1.0, 0.0]), "{v:?}");
                 assert_eq!(load(c, OwnerKind::Moment, 7)?, None, "kinds are separate");
                 assert!(delete(c, OwnerKind::Memory, 7)?);
                 assert!(!delete(c, OwnerKind::Memory, 7)?);

@@ -11,6 +11,7 @@ pub(super) const ALL: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0001_journal.sql")),
     M::up(include_str!("../../migrations/0002_memories_moments.sql")),
     M::up(include_str!("../../migrations/0003_embeddings.sql")),
+    M::up(include_str!("../../migrations/0004_compact_vectors.sql")),
 ];
 
 /// The schema version this build writes.

@@ -425,3 +425,50 @@ fn a_daily_copy_is_taken_once_a_day_and_only_the_last_seven_are_kept() {
     assert_eq!(kept.last().unwrap(), "hearth-daily-2026-11-10.db");
     drop(store);
 }
+
+#[test]
+fn vectors_of_schema_3_give_way_to_compact_ones_and_their_texts_are_embedded_again() {
+    use crate::local::vectors::{self, OwnerKind};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DATABASE_FILE);
+    {
+        let (store, _) = Store::open_with(&path, &migrations::ALL[..3]).unwrap();
+        store
+            .with(|c| {
+                c.execute(
+                    "INSERT INTO messages (id, role, content, created_at) VALUES (1, 'user', 'the lake house', 0)",
+                    [],
+                )?;
+                // A schema 3 vector: two float32 values.
+                let old: Vec<u8> = [0.6f32, 0.8].iter().flat_map(|x| x.to_le_bytes()).collect();
+                c.execute(
+                    "INSERT INTO embeddings (owner_kind, owner_id, model, dim, vector, created_at)
+                     VALUES ('message', 1, 'm', 2, ?1, 0)",
+                    [old],
+                )
+            })
+            .unwrap();
+    }
+    let (store, report) = Store::open(&path).unwrap();
+    assert_eq!(report.found_version, 3);
+    store
+        .with(|c| {
+            assert_eq!(
+                vectors::pending(c, OwnerKind::Message, "m", 10)?,
+                vec![(1, "the lake house".to_owned())],
+                "the message is kept and waits for a new vector"
+            );
+            vectors::save(c, OwnerKind::Message, 1, "m", &[0.6, 0.8])?;
+            let stored: i64 =
+                c.query_row("SELECT length(vector) FROM embeddings", [], |r| r.get(0))?;
+            assert_eq!(stored, 4 + 2);
+            c.execute("UPDATE messages SET content = 'the lake' WHERE id = 1", [])?;
+            assert_eq!(
+                vectors::load(c, OwnerKind::Message, 1)?,
+                None,
+                "an edit still drops the vector"
+            );
+            Ok(())
+        })
+        .unwrap();
+}
