@@ -225,6 +225,40 @@ async fn a_dropped_stream_keeps_its_words_marked_error_and_regenerate_replaces_i
 }
 
 #[tokio::test]
+async fn an_answer_of_nothing_is_an_error_to_try_again_not_an_empty_reply() {
+    let (_dir, store) = journal();
+    let server = FakeProvider::start().await;
+    server.script([Step::reply([" ", "\n"])]);
+    let (_, _, end) = take_turn(&store, &server, Start::Send("Are you there?")).await;
+    let TurnEvent::Ended {
+        reply: Some(reply),
+        error: Some(error),
+    } = end
+    else {
+        panic!("{end:?}")
+    };
+    assert_eq!(reply.status, MessageStatus::Error);
+    assert!(error.message.contains("nothing"), "{error:?}");
+    assert_eq!(reply.error.as_deref(), Some(error.message.as_str()));
+
+    server.script([Step::reply(["I'm here."])]);
+    let (_, _, end) = take_turn(&store, &server, Start::Regenerate).await;
+    assert!(
+        matches!(end, TurnEvent::Ended { error: None, .. }),
+        "{end:?}"
+    );
+    let all = store.with(|c| messages::page(c, None, 10)).unwrap();
+    let texts: Vec<(Role, &str)> = all.iter().map(|m| (m.role, m.content.as_str())).collect();
+    assert_eq!(
+        texts,
+        [
+            (Role::User, "Are you there?"),
+            (Role::Assistant, "I'm here.")
+        ]
+    );
+}
+
+#[tokio::test]
 async fn editing_the_last_message_replaces_it_and_its_reply() {
     let (_dir, store) = journal();
     let server = FakeProvider::start().await;

@@ -220,6 +220,17 @@ pub async fn run(
     };
     let outcome = provider.stream_chat(request, cancel, &mut on_delta).await;
     let (status, ending_text, usage, error) = match outcome {
+        // A model that ends its turn at once (small local ones sometimes do)
+        // said nothing: offer to try again rather than show an empty reply.
+        Ok(done) if done.text.trim().is_empty() => (
+            MessageStatus::Error,
+            done.text,
+            done.usage,
+            Some(AppError {
+                code: ErrorCode::Malformed,
+                message: "The model answered with nothing. Try again?".into(),
+            }),
+        ),
         Ok(done) => (MessageStatus::Complete, done.text, done.usage, None),
         Err(f) if f.error.kind == ProviderErrorKind::Cancelled => {
             (MessageStatus::Partial, f.partial, f.usage, None)
