@@ -328,6 +328,56 @@ fn the_models_folder_lists_imports_and_removes() {
     assert!(models::remove(&folder, "../models").is_err());
 }
 
+#[test]
+fn weights_converted_for_speed_are_kept_once_read_back_and_removed_with_the_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("models");
+    std::fs::create_dir_all(&folder).unwrap();
+    let model = folder.join("mine.gguf");
+    std::fs::copy(chat_path(), &model).unwrap();
+    let request = ask("Say hello.", 4);
+    let options = GenerateOptions {
+        seed: 7,
+        ..GenerateOptions::for_request(&request)
+    };
+    let reply = |m: &ChatModel| {
+        m.generate(&request, &options, &CancellationToken::new(), &mut |_| {})
+            .unwrap()
+            .text
+    };
+
+    // The first load converts SmolLM2's Q4_1 weights and keeps them.
+    let first = ChatModel::load(&model, &mut |_| {}).unwrap();
+    let kept = models::converted_path(&model).unwrap();
+    assert!(kept.is_file(), "{} is kept", kept.display());
+    assert!(
+        std::fs::metadata(&kept).unwrap().len() > std::fs::metadata(&model).unwrap().len(),
+        "8-bit weights are larger than the 4-bit file"
+    );
+    let said = reply(&first);
+    drop(first);
+
+    // A later load reads them and answers the same; the folder's list
+    // doesn't show them.
+    let second = ChatModel::load(&model, &mut |_| {}).unwrap();
+    assert_eq!(reply(&second), said);
+    let listed: Vec<String> = models::list(&folder)
+        .unwrap()
+        .into_iter()
+        .map(|m| m.file)
+        .collect();
+    assert_eq!(listed, ["mine.gguf"]);
+
+    // Damaged kept weights are converted again.
+    std::fs::write(&kept, b"GGUF broken").unwrap();
+    let third = ChatModel::load(&model, &mut |_| {}).unwrap();
+    assert_eq!(reply(&third), said);
+    drop(third);
+
+    models::remove(&folder, "mine.gguf").unwrap();
+    assert!(!kept.exists(), "removing the model removes its conversion");
+}
+
 /// The settings the app stores for the built-in model (no address, just the
 /// file) run the file of the models folder the shell gives.
 #[tokio::test]

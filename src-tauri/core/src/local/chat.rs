@@ -200,15 +200,36 @@ impl ChatModel {
     /// worker thread (see [`load_shared`]). `progress` hears how much of the
     /// file has been read.
     pub fn load(path: &Path, progress: &mut dyn FnMut(LoadProgress)) -> Result<Self, LocalError> {
+        // Weights converted for speed by an earlier load hold the same
+        // metadata, tokenizer and template: read them instead.
+        if let Some(kept) = super::models::converted_path(path).filter(|c| c.is_file()) {
+            match Self::load_from(path, &kept, progress) {
+                Ok(model) => return Ok(model),
+                Err(e) => {
+                    tracing::warn!(kept = %kept.display(), "converted weights unreadable, converting again: {e}");
+                    let _ = std::fs::remove_file(&kept);
+                }
+            }
+        }
+        Self::load_from(path, path, progress)
+    }
+
+    /// Loads the model at `path` from the bytes of `source` (the file itself,
+    /// or its converted weights).
+    fn load_from(
+        path: &Path,
+        source: &Path,
+        progress: &mut dyn FnMut(LoadProgress),
+    ) -> Result<Self, LocalError> {
         let started = Instant::now();
-        let summary = super::models::read_summary(path)?;
+        let summary = super::models::read_summary(source)?;
         let arch = summary.architecture.as_deref().unwrap_or("unknown");
         if !SUPPORTED_ARCHITECTURES.contains(&arch) {
             return Err(LocalError::Invalid(format!(
                 "This is a “{arch}” model; Hearth runs llama-family models."
             )));
         }
-        let file = File::open(path).map_err(|e| LocalError::io(path, &e))?;
+        let file = File::open(source).map_err(|e| LocalError::io(source, &e))?;
         let total = file.metadata().map(|m| m.len()).unwrap_or(0);
         let mut reader = Progress {
             inner: BufReader::with_capacity(1 << 20, file),
@@ -258,7 +279,7 @@ impl ChatModel {
             .map(|n| n as usize)
             .unwrap_or(2048)
             .min(MAX_SEQ_LEN);
-        let weights = load_weights(content, &mut reader)?;
+        let weights = load_weights(content, &mut reader, path)?;
         let name = summary.name.unwrap_or_else(|| {
             path.file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
@@ -460,12 +481,17 @@ const FAST_DTYPES: &[GgmlDType] = &[
     GgmlDType::Q8K,
 ];
 
-/// Reads the weights, re-quantising tensors stored in a format candle has no
-/// SIMD kernel for to Q8_0 (near-lossless from any 4- or 5-bit format; SmolLM2
-/// Q4_1 reads its prompt about 10× faster this way, for ~45 MB more memory).
+/// Reads the weights of the model at `path`, re-quantising tensors stored in a
+/// format candle has no SIMD kernel for to Q8_0 (near-lossless from any 4- or
+/// 5-bit format; SmolLM2's Q4_1 reads its prompt about 6× faster this way).
+/// The converted weights are kept beside the models
+/// ([`super::models::converted_path`]), so the conversion happens once and
+/// later loads read them instead ([`ChatModel::load`]); without a writable
+/// folder they are converted in memory each time.
 fn load_weights<R: Read + Seek>(
     content: gguf_file::Content,
     reader: &mut R,
+    path: &Path,
 ) -> Result<ModelWeights, LocalError> {
     let fail = |e| LocalError::model("to load", e);
     let slow = content
@@ -475,12 +501,50 @@ fn load_weights<R: Read + Seek>(
     if !slow {
         return ModelWeights::from_gguf(content, reader, &Device::Cpu).map_err(fail);
     }
+    let cache = super::models::converted_path(path);
+    let tensors = requantised(&content, reader)?;
+    let metadata: Vec<(&str, &gguf_file::Value)> = content
+        .metadata
+        .iter()
+        .map(|(k, v)| (k.as_str(), v))
+        .collect();
+    let refs: Vec<(&str, &QTensor)> = tensors.iter().map(|(n, t)| (n.as_str(), t)).collect();
+    if let Some(cache) = cache.as_deref() {
+        if let (Some(dir), Some(file)) = (path.parent(), path.file_name().and_then(|n| n.to_str()))
+        {
+            // Conversions of an earlier version of this file.
+            super::models::remove_converted(dir, file);
+        }
+        match write_weights(cache, &metadata, &refs) {
+            Ok(()) => {
+                drop(refs);
+                drop(tensors);
+                return read_weights(cache);
+            }
+            Err(e) => tracing::warn!(cache = %cache.display(), "converted weights not kept: {e}"),
+        }
+    }
+    let mut file = std::io::Cursor::new(Vec::new());
+    gguf_file::write(&mut file, &metadata, &refs).map_err(fail)?;
+    drop(refs);
+    drop(tensors);
+    file.set_position(0);
+    let content = gguf_file::Content::read(&mut file).map_err(fail)?;
+    ModelWeights::from_gguf(content, &mut file, &Device::Cpu).map_err(fail)
+}
+
+/// Every tensor of the file, those without a SIMD kernel re-quantised to Q8_0.
+fn requantised<R: Read + Seek>(
+    content: &gguf_file::Content,
+    reader: &mut R,
+) -> Result<Vec<(String, QTensor)>, LocalError> {
+    let fail = |e| LocalError::model("to load", e);
     let mut names: Vec<&String> = content.tensor_infos.keys().collect();
     names.sort_by_key(|n| content.tensor_infos[*n].offset);
+    let block = GgmlDType::Q8_0.block_size();
     let mut tensors = Vec::with_capacity(names.len());
     for name in names {
         let tensor = content.tensor(reader, name, &Device::Cpu).map_err(fail)?;
-        let block = GgmlDType::Q8_0.block_size();
         let tensor = if FAST_DTYPES.contains(&tensor.dtype())
             || tensor.shape().dims().last().is_none_or(|k| k % block != 0)
         {
@@ -489,20 +553,47 @@ fn load_weights<R: Read + Seek>(
             let values = tensor.dequantize(&Device::Cpu).map_err(fail)?;
             QTensor::quantize(&values, GgmlDType::Q8_0).map_err(fail)?
         };
-        tensors.push((name.as_str(), tensor));
+        tensors.push((name.clone(), tensor));
     }
-    let metadata: Vec<(&str, &gguf_file::Value)> = content
-        .metadata
-        .iter()
-        .map(|(k, v)| (k.as_str(), v))
-        .collect();
-    let tensors: Vec<(&str, &QTensor)> = tensors.iter().map(|(n, t)| (*n, t)).collect();
-    let mut file = std::io::Cursor::new(Vec::new());
-    gguf_file::write(&mut file, &metadata, &tensors).map_err(fail)?;
-    drop(tensors);
-    file.set_position(0);
-    let content = gguf_file::Content::read(&mut file).map_err(fail)?;
-    ModelWeights::from_gguf(content, &mut file, &Device::Cpu).map_err(fail)
+    Ok(tensors)
+}
+
+/// Writes converted weights to `cache` (whole or not at all).
+fn write_weights(
+    cache: &Path,
+    metadata: &[(&str, &gguf_file::Value)],
+    tensors: &[(&str, &QTensor)],
+) -> Result<(), LocalError> {
+    let dir = cache.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| LocalError::io(dir, &e))?;
+    let partial = cache.with_extension("partial");
+    let written = (|| {
+        let mut out = std::io::BufWriter::new(
+            File::create(&partial).map_err(|e| LocalError::io(&partial, &e))?,
+        );
+        gguf_file::write(&mut out, metadata, tensors)
+            .map_err(|e| LocalError::model("to keep the converted weights", e))?;
+        let file = out
+            .into_inner()
+            .map_err(|e| LocalError::io(&partial, e.error()))?;
+        file.sync_all().map_err(|e| LocalError::io(&partial, &e))?;
+        std::fs::rename(&partial, cache).map_err(|e| LocalError::io(cache, &e))
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    written
+}
+
+/// Loads weights from a GGUF file that needs no conversion.
+fn read_weights(path: &Path) -> Result<ModelWeights, LocalError> {
+    let fail = |e| LocalError::model("to load", e);
+    let mut reader = BufReader::with_capacity(
+        1 << 20,
+        File::open(path).map_err(|e| LocalError::io(path, &e))?,
+    );
+    let content = gguf_file::Content::read(&mut reader).map_err(fail)?;
+    ModelWeights::from_gguf(content, &mut reader, &Device::Cpu).map_err(fail)
 }
 
 fn forward(weights: &mut ModelWeights, tokens: &[u32], pos: usize) -> Result<Tensor, LocalError> {
