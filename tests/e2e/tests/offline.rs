@@ -30,7 +30,8 @@ fn fetched_models() -> PathBuf {
         .unwrap_or_else(|| hearth_e2e::workspace_dir().join(".tools/models"))
 }
 
-/// Copies `from` (a file or a folder) to `to`.
+/// Puts `from` (a file or a folder) at `to`: files hard-linked where the two
+/// share a file system (the models are large and only read), else copied.
 fn copy(from: &Path, to: &Path) {
     if from.is_dir() {
         std::fs::create_dir_all(to).unwrap();
@@ -38,7 +39,7 @@ fn copy(from: &Path, to: &Path) {
             let entry = entry.unwrap();
             copy(&entry.path(), &to.join(entry.file_name()));
         }
-    } else {
+    } else if std::fs::hard_link(from, to).is_err() {
         std::fs::copy(from, to)
             .unwrap_or_else(|e| panic!("copy {} to {}: {e}", from.display(), to.display()));
     }
@@ -147,9 +148,14 @@ async fn with_nothing_connected_the_built_in_model_meets_the_user_and_talks() {
     type_into(&app, "#import-model-path", mine.to_str().unwrap()).await;
     click(&app, "[data-testid='import-model']").await;
     let imported = "[data-testid='local-model'][data-file='my-little-model.gguf']";
-    app.find(imported).await;
+    // The new row, or the sentence saying why there is none.
+    app.find(&format!(
+        "{imported}, [data-testid='local-models-result'].bad"
+    ))
+    .await;
     let said_so = text_of(&app, "[data-testid='local-models-result']").await;
     assert!(said_so.starts_with("Imported"), "{said_so}");
+    app.find(imported).await;
     let folder = hearth_core::local::models_dir(data.path());
     assert!(folder.join("my-little-model.gguf").is_file());
     app.screenshot("offline-3-models").await;
