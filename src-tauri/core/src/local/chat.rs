@@ -222,14 +222,7 @@ impl ChatModel {
         progress: &mut dyn FnMut(LoadProgress),
     ) -> Result<Self, LocalError> {
         let started = Instant::now();
-        let summary = super::models::read_summary(source)?;
-        let arch = summary.architecture.as_deref().unwrap_or("unknown");
-        if !SUPPORTED_ARCHITECTURES.contains(&arch) {
-            return Err(LocalError::Invalid(format!(
-                "This is a “{arch}” model; Hearth runs llama-family models."
-            )));
-        }
-        let file = File::open(source).map_err(|e| LocalError::io(source, &e))?;
+        let file = super::models::open_gguf(source)?;
         let total = file.metadata().map(|m| m.len()).unwrap_or(0);
         let mut reader = Progress {
             inner: BufReader::with_capacity(1 << 20, file),
@@ -238,8 +231,14 @@ impl ChatModel {
             reported: 0,
             report: progress,
         };
-        let content = gguf_file::Content::read(&mut reader)
-            .map_err(|e| LocalError::Invalid(format!("The model file can't be read: {e}")))?;
+        let content = super::models::read_header(&mut reader, source)?;
+        let summary = super::models::summarise(&content);
+        let arch = summary.architecture.as_deref().unwrap_or("unknown");
+        if !SUPPORTED_ARCHITECTURES.contains(&arch) {
+            return Err(LocalError::Invalid(format!(
+                "This is a “{arch}” model; Hearth runs llama-family models."
+            )));
+        }
         let tokenizer = tokenizer(&content)?;
         let text = |key: &str| {
             content
@@ -519,7 +518,8 @@ fn load_weights<R: Read + Seek>(
             Ok(()) => {
                 drop(refs);
                 drop(tensors);
-                return read_weights(cache);
+                let file = File::open(cache).map_err(|e| LocalError::io(cache, &e))?;
+                return weights_from(&mut BufReader::with_capacity(1 << 20, file));
             }
             Err(e) => tracing::warn!(cache = %cache.display(), "converted weights not kept: {e}"),
         }
@@ -529,8 +529,7 @@ fn load_weights<R: Read + Seek>(
     drop(refs);
     drop(tensors);
     file.set_position(0);
-    let content = gguf_file::Content::read(&mut file).map_err(fail)?;
-    ModelWeights::from_gguf(content, &mut file, &Device::Cpu).map_err(fail)
+    weights_from(&mut file)
 }
 
 /// Every tensor of the file, those without a SIMD kernel re-quantised to Q8_0.
@@ -585,15 +584,11 @@ fn write_weights(
     written
 }
 
-/// Loads weights from a GGUF file that needs no conversion.
-fn read_weights(path: &Path) -> Result<ModelWeights, LocalError> {
+/// Loads the weights of converted GGUF bytes (which need no conversion).
+fn weights_from<R: Read + Seek>(reader: &mut R) -> Result<ModelWeights, LocalError> {
     let fail = |e| LocalError::model("to load", e);
-    let mut reader = BufReader::with_capacity(
-        1 << 20,
-        File::open(path).map_err(|e| LocalError::io(path, &e))?,
-    );
-    let content = gguf_file::Content::read(&mut reader).map_err(fail)?;
-    ModelWeights::from_gguf(content, &mut reader, &Device::Cpu).map_err(fail)
+    let content = gguf_file::Content::read(reader).map_err(fail)?;
+    ModelWeights::from_gguf(content, reader, &Device::Cpu).map_err(fail)
 }
 
 fn forward(weights: &mut ModelWeights, tokens: &[u32], pos: usize) -> Result<Tensor, LocalError> {

@@ -161,17 +161,30 @@ fn is_gguf_name(file: &str) -> bool {
 
 /// Reads a GGUF file's header (metadata only; tensors are not read).
 pub fn read_summary(path: &Path) -> Result<GgufSummary, LocalError> {
+    let mut reader = std::io::BufReader::new(open_gguf(path)?);
+    Ok(summarise(&read_header(&mut reader, path)?))
+}
+
+/// Opens the GGUF file at `path`, at its start, once it is known to be one.
+pub(crate) fn open_gguf(path: &Path) -> Result<fs::File, LocalError> {
     let mut f = fs::File::open(path).map_err(|e| open_error(path, &e))?;
     check_magic(&mut f, path)?;
     f.rewind().map_err(|e| LocalError::io(path, &e))?;
-    let mut reader = std::io::BufReader::new(f);
-    let content = gguf_file::Content::read(&mut reader).map_err(|e| {
+    Ok(f)
+}
+
+/// Reads the header (metadata and tensor list) of the GGUF file at `path`
+/// from `reader`, which is at its start.
+pub(crate) fn read_header<R: Read + Seek>(
+    reader: &mut R,
+    path: &Path,
+) -> Result<gguf_file::Content, LocalError> {
+    gguf_file::Content::read(reader).map_err(|e| {
         LocalError::Invalid(format!(
             "{} starts like a GGUF model but its header can't be read ({e}); it may be truncated.",
             display_name(path)
         ))
-    })?;
-    Ok(summarise(&content))
+    })
 }
 
 pub(crate) fn summarise(content: &gguf_file::Content) -> GgufSummary {
