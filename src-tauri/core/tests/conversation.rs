@@ -90,6 +90,46 @@ async fn take_turn(
     (t, deltas, end)
 }
 
+/// The stored reply and the error of a turn that failed.
+fn failed(end: TurnEvent) -> (messages::Message, AppError) {
+    match end {
+        TurnEvent::Ended {
+            reply: Some(reply),
+            error: Some(error),
+        } => (reply, error),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// The conversation in the journal, oldest first, as (role, text).
+fn conversation(store: &Store) -> Vec<(Role, String)> {
+    store
+        .with(|c| messages::page(c, None, 10))
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.role, m.content))
+        .collect()
+}
+
+/// Learns from `reply` to `user`'s message on `day`, to the end.
+async fn learn(
+    store: &Store,
+    server: &FakeProvider,
+    t: &turn::Turn,
+    reply: &messages::Message,
+    day: &str,
+) -> Result<hearth_core::memory::extract::Merged, AppError> {
+    turn::learn(
+        store,
+        &provider(server),
+        &t.user,
+        reply,
+        day,
+        &CancellationToken::new(),
+    )
+    .await
+}
+
 #[tokio::test]
 async fn a_reply_streams_into_the_journal_and_later_turns_see_the_history() {
     let (_dir, store) = journal();
@@ -195,13 +235,7 @@ async fn a_dropped_stream_keeps_its_words_marked_error_and_regenerate_replaces_i
         chunks: vec!["I was saying".into()],
     }]);
     let (t, _, end) = take_turn(&store, &server, Start::Send("Tell me a story")).await;
-    let TurnEvent::Ended {
-        reply: Some(reply),
-        error: Some(error),
-    } = end
-    else {
-        panic!("{end:?}")
-    };
+    let (reply, error) = failed(end);
     assert_eq!(reply.status, MessageStatus::Error);
     assert_eq!(reply.content, "I was saying");
     assert_eq!(reply.error.as_deref(), Some(error.message.as_str()));
@@ -213,13 +247,11 @@ async fn a_dropped_stream_keeps_its_words_marked_error_and_regenerate_replaces_i
         "the same message is answered again"
     );
     assert!(matches!(end, TurnEvent::Ended { error: None, .. }));
-    let all = store.with(|c| messages::page(c, None, 10)).unwrap();
-    let texts: Vec<(Role, &str)> = all.iter().map(|m| (m.role, m.content.as_str())).collect();
     assert_eq!(
-        texts,
+        conversation(&store),
         [
-            (Role::User, "Tell me a story"),
-            (Role::Assistant, "Once upon a time.")
+            (Role::User, "Tell me a story".to_owned()),
+            (Role::Assistant, "Once upon a time.".to_owned())
         ]
     );
 }
@@ -230,13 +262,7 @@ async fn an_answer_of_nothing_is_an_error_to_try_again_not_an_empty_reply() {
     let server = FakeProvider::start().await;
     server.script([Step::reply([" ", "\n"])]);
     let (_, _, end) = take_turn(&store, &server, Start::Send("Are you there?")).await;
-    let TurnEvent::Ended {
-        reply: Some(reply),
-        error: Some(error),
-    } = end
-    else {
-        panic!("{end:?}")
-    };
+    let (reply, error) = failed(end);
     assert_eq!(reply.status, MessageStatus::Error);
     assert!(error.message.contains("nothing"), "{error:?}");
     assert_eq!(reply.error.as_deref(), Some(error.message.as_str()));
@@ -247,13 +273,11 @@ async fn an_answer_of_nothing_is_an_error_to_try_again_not_an_empty_reply() {
         matches!(end, TurnEvent::Ended { error: None, .. }),
         "{end:?}"
     );
-    let all = store.with(|c| messages::page(c, None, 10)).unwrap();
-    let texts: Vec<(Role, &str)> = all.iter().map(|m| (m.role, m.content.as_str())).collect();
     assert_eq!(
-        texts,
+        conversation(&store),
         [
-            (Role::User, "Are you there?"),
-            (Role::Assistant, "I'm here.")
+            (Role::User, "Are you there?".to_owned()),
+            (Role::Assistant, "I'm here.".to_owned())
         ]
     );
 }
@@ -400,16 +424,9 @@ async fn learnt_facts_are_stored_merged_superseded_and_recalled_until_deleted() 
 {"memories": [{"text": "Theodore's sister Maya lives in Lisbon.", "kind": "person", "importance": 4, "replaces": []}]}
 ```"#,
     ])]);
-    let merged = turn::learn(
-        &store,
-        &provider(&server),
-        &t.user,
-        &reply,
-        "2026-11-25",
-        &CancellationToken::new(),
-    )
-    .await
-    .unwrap();
+    let merged = learn(&store, &server, &t, &reply, "2026-11-25")
+        .await
+        .unwrap();
     assert_eq!(merged.added.len(), 1);
     let first = merged.added[0];
     let sent = server.requests().last().unwrap().body.clone();
@@ -423,16 +440,9 @@ async fn learnt_facts_are_stored_merged_superseded_and_recalled_until_deleted() 
         r#"{{"memories": [{{"text": "Theodore's sister Maya lives in Lisbon", "kind": "person", "importance": 5}},
             {{"text": "Theodore's sister Maya moved to Porto.", "kind": "person", "importance": 4, "replaces": [{first}]}}]}}"#
     )])]);
-    let merged = turn::learn(
-        &store,
-        &provider(&server),
-        &t.user,
-        &reply,
-        "2026-11-26",
-        &CancellationToken::new(),
-    )
-    .await
-    .unwrap();
+    let merged = learn(&store, &server, &t, &reply, "2026-11-26")
+        .await
+        .unwrap();
     assert_eq!(merged.confirmed, vec![first]);
     assert_eq!(merged.superseded, vec![first]);
     let porto = merged.added[0];
@@ -452,16 +462,9 @@ async fn learnt_facts_are_stored_merged_superseded_and_recalled_until_deleted() 
 
     // Garbage from the model stores nothing.
     server.script([Step::reply(["I'd rather not say."])]);
-    let e = turn::learn(
-        &store,
-        &provider(&server),
-        &t.user,
-        &reply,
-        "2026-11-26",
-        &CancellationToken::new(),
-    )
-    .await
-    .unwrap_err();
+    let e = learn(&store, &server, &t, &reply, "2026-11-26")
+        .await
+        .unwrap_err();
     assert_eq!(e.code, ErrorCode::Malformed);
     assert_eq!(store.with(|c| memories::count(c)).unwrap(), 1);
 

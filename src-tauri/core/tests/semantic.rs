@@ -123,6 +123,14 @@ fn embed_all(store: &Store) {
 
 const QUESTION: &str = "How is your new dog?";
 
+/// `vector` as a query from the test's embedding model.
+fn query(vector: &[f32]) -> QueryVector<'_> {
+    QueryVector {
+        model: embedder().name(),
+        vector,
+    }
+}
+
 fn question_vector() -> Vec<f32> {
     embedder().embed(&[QUESTION]).unwrap().remove(0)
 }
@@ -139,10 +147,7 @@ fn a_paraphrase_bm25_misses_is_recalled_with_embeddings() {
     let (_dir, store, puppy, memory) = journal();
     embed_all(&store);
     let v = question_vector();
-    let q = QueryVector {
-        model: embedder().name(),
-        vector: &v,
-    };
+    let q = query(&v);
     let bm25 = store
         .with(|c| recall::messages(c, QUESTION, 5, None))
         .unwrap();
@@ -182,10 +187,7 @@ fn a_paraphrase_bm25_misses_is_recalled_with_embeddings() {
 fn without_vectors_recall_is_bm25() {
     let (_dir, store, _, _) = journal();
     let v = question_vector();
-    let q = QueryVector {
-        model: embedder().name(),
-        vector: &v,
-    };
+    let q = query(&v);
     for text in [
         "What did I cook with my sister?",
         QUESTION,
@@ -231,10 +233,7 @@ fn a_deleted_memory_never_comes_back() {
     let (_dir, store, _, memory) = journal();
     embed_all(&store);
     let v = question_vector();
-    let q = QueryVector {
-        model: embedder().name(),
-        vector: &v,
-    };
+    let q = query(&v);
     assert!(
         store
             .with(|c| vectors::load(c, OwnerKind::Memory, memory))
@@ -288,10 +287,7 @@ fn a_deleted_memory_never_comes_back() {
         .embed(&["Tell me about my sister"])
         .unwrap()
         .remove(0);
-    let q = QueryVector {
-        model: embedder().name(),
-        vector: &v,
-    };
+    let q = query(&v);
     let found = store
         .with(|c| {
             remember::memories_with(
