@@ -45,6 +45,7 @@ async fn main() {
             }],
             max_tokens: 4096,
             temperature: None,
+            schema: None,
         };
         let mut out = Vec::with_capacity(CHUNKS);
         provider

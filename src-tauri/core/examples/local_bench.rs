@@ -55,6 +55,7 @@ fn main() {
             }],
             max_tokens: 128,
             temperature: Some(0.7),
+            schema: None,
         };
         for run in 0..2 {
             let options = GenerateOptions {

@@ -240,6 +240,7 @@ pub fn hello_request(user_name: Option<&str>) -> ChatRequest {
         }],
         max_tokens: 80,
         temperature: Some(0.7),
+        schema: None,
     }
 }
 

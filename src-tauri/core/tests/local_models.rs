@@ -52,6 +52,7 @@ fn ask(text: &str, max_tokens: u32) -> ChatRequest {
         }],
         max_tokens,
         temperature: Some(0.0),
+        schema: None,
     }
 }
 

@@ -52,6 +52,7 @@ fn request() -> ChatRequest {
         }],
         max_tokens: 256,
         temperature: None,
+        schema: None,
     }
 }
 

@@ -56,6 +56,7 @@ they like, and tell them the name you chose (they may change it). Answer with JS
         }],
         max_tokens: 400,
         temperature: Some(0.9),
+        schema: None,
     }
 }
 

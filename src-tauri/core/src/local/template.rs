@@ -140,6 +140,7 @@ mod tests {
             ],
             max_tokens: 10,
             temperature: None,
+            schema: None,
         }
     }
 

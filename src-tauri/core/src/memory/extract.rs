@@ -70,6 +70,7 @@ Answer {{\"memories\": []}} when there is nothing durable."
         }],
         max_tokens: 600,
         temperature: Some(0.0),
+        schema: None,
     }
 }
 

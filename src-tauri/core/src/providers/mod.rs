@@ -131,8 +131,21 @@ pub struct ChatMessage {
 pub struct ChatRequest {
     pub system: Option<String>,
     pub messages: Vec<ChatMessage>,
+    /// The reply's budget. Always sent: a server given none (llama.cpp's)
+    /// writes until its window is full.
     pub max_tokens: u32,
     pub temperature: Option<f32>,
+    /// When set, the answer must be JSON following this schema; each
+    /// provider is asked for it the way it documents.
+    pub schema: Option<JsonSchema>,
+}
+
+/// A JSON schema an answer must follow, with a short name (providers that
+/// take a name want `[a-zA-Z0-9_-]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct JsonSchema {
+    pub name: &'static str,
+    pub schema: serde_json::Value,
 }
 
 /// Tokens the provider counted, where it reports them.

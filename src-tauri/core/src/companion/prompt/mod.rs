@@ -224,6 +224,7 @@ pub fn build(input: &PromptInput<'_>) -> Prompt {
             messages,
             max_tokens: input.budget.reply_tokens,
             temperature: Some(0.8),
+            schema: None,
         },
         tokens,
         memory_ids,
