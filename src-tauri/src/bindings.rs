@@ -8,39 +8,23 @@ use tauri_specta::{Builder, collect_commands};
 
 use crate::commands::{app, companion, local, memories, providers};
 
+/// Expands the command list (src/command_names.rs) into the handlers and,
+/// for tests, their names.
+macro_rules! hearth_commands {
+    ($($area:ident :: $name:ident),* $(,)?) => {
+        fn commands() -> tauri_specta::Commands<tauri::Wry> {
+            collect_commands![$($area::$name),*]
+        }
+
+        #[cfg(test)]
+        const COMMANDS: &[&str] = &[$(stringify!($name)),*];
+    };
+}
+include!("command_names.rs");
+
 pub fn builder() -> Builder<tauri::Wry> {
     Builder::<tauri::Wry>::new()
-        .commands(collect_commands![
-            app::app_info,
-            app::get_preferences,
-            app::set_theme,
-            app::list_messages,
-            providers::provider_settings,
-            providers::save_provider,
-            providers::set_api_key,
-            providers::remove_api_key,
-            providers::list_models,
-            providers::test_connection,
-            providers::detect_ollama,
-            providers::try_reply,
-            providers::stop_reply,
-            companion::get_persona,
-            companion::save_persona,
-            companion::introduce,
-            companion::send_message,
-            companion::regenerate_reply,
-            companion::edit_last_message,
-            companion::keep_moment,
-            companion::release_moment,
-            memories::list_memories,
-            memories::update_memory,
-            memories::delete_memory,
-            local::list_local_models,
-            local::import_local_model,
-            local::choose_model_file,
-            local::remove_local_model,
-            local::warm_local_model,
-        ])
+        .commands(commands())
         .constant("PROVIDERS", hearth_core::providers::catalogue())
 }
 
@@ -51,7 +35,6 @@ mod tests {
     use specta_typescript::{BigIntExportBehavior, Typescript};
 
     use super::*;
-    use crate::command_names::COMMANDS;
 
     /// How the TypeScript is written. Timestamps and ids are i64 in Rust; as
     /// milliseconds and row ids they stay far below 2^53, so `number` is exact.
@@ -111,7 +94,30 @@ mod tests {
         listed.sort_unstable();
         assert_eq!(
             invoked, listed,
-            "src/command_names.rs (which generates the permissions) must list exactly the registered commands"
+            "the bindings call exactly the listed commands"
+        );
+    }
+
+    #[test]
+    fn the_window_is_granted_exactly_the_listed_commands() {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("capabilities/main-window.json");
+        let capability: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let mut granted: Vec<String> = capability["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap().to_owned())
+            .collect();
+        granted.sort_unstable();
+        let mut wanted: Vec<String> = COMMANDS
+            .iter()
+            .map(|c| format!("allow-{}", c.replace('_', "-")))
+            .collect();
+        wanted.sort_unstable();
+        assert_eq!(
+            granted, wanted,
+            "build.rs writes the capability from src/command_names.rs: the window gets our commands and nothing else"
         );
     }
 }

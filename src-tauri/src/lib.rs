@@ -2,20 +2,17 @@
 //! commands to hearth-core. No domain logic lives here.
 
 mod bindings;
-#[cfg(test)]
-mod command_names;
 mod commands;
-mod embedding;
-mod replies;
 mod state;
 
 use std::path::PathBuf;
 
 use hearth_core::paths::{self, DataDirSource};
+use hearth_core::{Hearth, Options};
 use tauri::{Manager, WebviewUrl, WebviewWindowBuilder};
 use tracing_subscriber::EnvFilter;
 
-use crate::state::AppState;
+use crate::state::{AppState, native_theme};
 
 const MAIN_WINDOW: &str = "main";
 const WINDOW_STATE_FILE: &str = "window-state.json";
@@ -55,21 +52,16 @@ pub fn run() {
                 Some(chosen) => chosen,
                 None => (app.path().app_data_dir()?, DataDirSource::System),
             };
-            let state = AppState::open(data_dir.clone(), source, started);
-            if state.store().is_ok() {
-                let dir = data_dir.clone();
-                std::thread::spawn(move || match hearth_core::back_up_daily(&dir) {
-                    Ok(Some(copy)) => tracing::info!(copy = %copy.display(), "daily backup taken"),
-                    Ok(None) => {}
-                    Err(e) => tracing::warn!("daily backup failed: {e}"),
-                });
-            }
-            let theme = state.initial_theme();
-            // Embeddings for recall, in the background once the window is up.
-            if let Ok(store) = state.store() {
-                embedding::start(data_dir.clone(), store);
-            }
-            app.manage(state);
+            let hearth = Hearth::open(data_dir.clone(), Options::default());
+            // Today's backup, then learning and embedding, once the window is up.
+            hearth.start_background(tauri::async_runtime::handle().inner());
+            let theme = native_theme(hearth.saved_theme());
+            app.manage(AppState {
+                hearth,
+                data_dir_source: source,
+                started,
+                ui_ready: Default::default(),
+            });
 
             WebviewWindowBuilder::new(app, MAIN_WINDOW, WebviewUrl::App("index.html".into()))
                 .title("Hearth")

@@ -23,12 +23,12 @@ use std::time::{Duration, Instant};
 
 use hearth_core::companion::prompt::Budget;
 use hearth_core::companion::turn::{self, Turn};
-use hearth_core::local::vectors::{self, OwnerKind};
 use hearth_core::local::{DEFAULT_EMBEDDING_MODEL, EMBEDDING_DIM, Embedder};
 use hearth_core::memory::recall;
 use hearth_core::memory::semantic::QueryVector;
 use hearth_core::store::memories::{self, MemoryDraft, MemoryKind};
 use hearth_core::store::messages::{self, Message, MessageStatus, Role};
+use hearth_core::store::vectors::{self, OwnerKind};
 use hearth_core::store::{Store, persona};
 use rusqlite::params;
 
@@ -394,6 +394,7 @@ fn new_turn(last: &Message, q: &str) -> Turn {
             status: MessageStatus::Streaming,
             ..last.clone()
         },
+        replaced: None,
     }
 }
 

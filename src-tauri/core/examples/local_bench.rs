@@ -12,9 +12,9 @@ use std::time::Instant;
 
 use hearth_core::local::{
     self, ChatModel, DEFAULT_CHAT_MODEL, DEFAULT_EMBEDDING_MODEL, Embedder, GenerateOptions,
-    vectors::{self, OwnerKind},
 };
 use hearth_core::providers::{ChatMessage, ChatRequest, ChatRole};
+use hearth_core::store::vectors::{self, OwnerKind};
 use tokio_util::sync::CancellationToken;
 
 fn main() {

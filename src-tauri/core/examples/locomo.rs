@@ -21,10 +21,10 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
 use hearth_core::local::Embedder;
-use hearth_core::local::vectors::{self, OwnerKind};
 use hearth_core::memory::recall;
 use hearth_core::memory::semantic::QueryVector;
 use hearth_core::store::messages::{self, MessageStatus, Role};
+use hearth_core::store::vectors::{self, OwnerKind};
 use hearth_core::store::{Store, persona};
 use serde_json::Value;
 

@@ -2,17 +2,20 @@
 //! key store, and the "Test connection" check.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use rusqlite::Connection;
 use serde::Serialize;
 
 use crate::AppError;
+use crate::generation::Model;
+use crate::local::LocalModels;
 use crate::local::{self, LocalModel};
 use crate::providers::{
-    ChatMessage, ChatRequest, ChatRole, Limits, ModelInfo, Provider, ProviderConfig, ProviderError,
-    ProviderErrorKind, ProviderKind, StreamFailure, Usage,
+    ChatMessage, ChatRequest, ChatRole, Limits, ModelInfo, ProviderConfig, ProviderError,
+    ProviderErrorKind, ProviderKind,
 };
-use crate::secrets::{KeyStatus, KeyStoreStatus, Secrets};
+use crate::secrets::{Endpoint, KeyStatus, KeyStoreStatus, Secrets};
 use crate::store::settings;
 
 const PROVIDER_KEY: &str = "provider.active";
@@ -22,6 +25,8 @@ const PROVIDER_KEY: &str = "provider.active";
 #[serde(rename_all = "camelCase")]
 pub struct ProviderSettings {
     pub active: Option<ProviderConfig>,
+    /// The keys of the active connection and of each kind's usual address
+    /// (any other address: [`key_status`]).
     pub keys: Vec<KeyStatus>,
     pub key_store: KeyStoreStatus,
     /// The built-in model the companion talks through because nothing else
@@ -35,7 +40,7 @@ pub struct ProviderSettings {
 #[serde(rename_all = "camelCase")]
 pub struct ConnectionCheck {
     pub models: Vec<ModelInfo>,
-    /// Whether the chosen model is among them.
+    /// Whether the chosen model is among them (or the server serves only one).
     pub model_available: bool,
 }
 
@@ -154,9 +159,20 @@ pub fn provider_settings(
     secrets: &Secrets,
 ) -> Result<ProviderSettings, AppError> {
     let active = load(conn)?;
-    let keys = ProviderKind::ALL
+    let mut endpoints: Vec<Endpoint> = ProviderKind::REMOTE
         .into_iter()
-        .map(|kind| secrets.key_status(kind))
+        .filter(|k| k.takes_key())
+        .map(|k| Endpoint::new(k, ""))
+        .collect();
+    if let Some(a) = active.as_ref().filter(|a| a.kind.takes_key()) {
+        let mine = Endpoint::new(a.kind, &a.base_url);
+        if !endpoints.contains(&mine) {
+            endpoints.insert(0, mine);
+        }
+    }
+    let keys = endpoints
+        .iter()
+        .map(|e| secrets.key_status(e))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| AppError::keyring(e.to_string()))?;
     Ok(ProviderSettings {
@@ -167,61 +183,55 @@ pub fn provider_settings(
     })
 }
 
-/// A provider for `config` with its stored key. A local model runs the file
-/// of that name in `models_dir`.
-pub fn provider(
+/// A model for `config` with its stored key. A local model runs the file of
+/// that name in `models_dir`, loaded once by `runtime`.
+pub fn model(
     config: &ProviderConfig,
     secrets: &Secrets,
     limits: Limits,
     models_dir: &Path,
-) -> Result<Provider, AppError> {
+    runtime: &Arc<LocalModels>,
+) -> Result<Model, AppError> {
     let mut config = normalise(config.clone())?;
     if config.kind.is_in_process() {
         check_local_model(&config, models_dir)?;
         config.base_url = models_dir.to_string_lossy().into_owned();
     }
-    let key = if config.kind.needs_key() {
+    // Only the key saved for this very address.
+    let key = if config.kind.takes_key() {
         secrets
-            .get(config.kind)
+            .get(&Endpoint::new(config.kind, &config.base_url))
             .map_err(|e| AppError::keyring(e.to_string()))?
     } else {
         None
     };
-    Ok(Provider::new(config, key, limits)?)
+    Ok(Model::new(config, key, limits, runtime)?)
+}
+
+/// What the UI may see about the key saved for `kind` at `base_url`.
+pub fn key_status(
+    secrets: &Secrets,
+    kind: ProviderKind,
+    base_url: &str,
+) -> Result<KeyStatus, AppError> {
+    secrets
+        .key_status(&Endpoint::new(kind, base_url))
+        .map_err(|e| AppError::keyring(e.to_string()))
 }
 
 /// Lists the provider's models with the stored key: proves the address, the
 /// key and the model without spending tokens.
-pub async fn check(provider: &Provider) -> Result<ConnectionCheck, ProviderError> {
-    let models = provider.list_models().await?;
-    let wanted = &provider.config().model;
-    let model_available = !wanted.is_empty() && models.iter().any(|m| &m.id == wanted);
+pub async fn check(model: &Model) -> Result<ConnectionCheck, ProviderError> {
+    let models = model.list_models().await?;
+    let wanted = &model.config().model;
+    // A server that serves one model (llama.cpp's lists its file path as the
+    // id and answers to any name) serves it whatever it is called.
+    let model_available = (!wanted.is_empty() && models.iter().any(|m| &m.id == wanted))
+        || (models.len() == 1 && !model.is_in_process());
     Ok(ConnectionCheck {
         models,
         model_available,
     })
-}
-
-/// What a streamed reply reports to the window, in order: deltas, then one
-/// of `done` or `failed`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
-#[serde(rename_all = "camelCase", tag = "event", content = "data")]
-pub enum ReplyEvent {
-    /// The next piece of text.
-    Delta { text: String },
-    /// The reply is complete.
-    Done { usage: Usage },
-    /// The reply ended early. `partial` is what arrived, kept and shown.
-    Failed { error: AppError, partial: String },
-}
-
-impl From<StreamFailure> for ReplyEvent {
-    fn from(f: StreamFailure) -> Self {
-        ReplyEvent::Failed {
-            error: f.error.into(),
-            partial: f.partial,
-        }
-    }
 }
 
 /// The short exchange Settings uses to show a provider streaming: cheap, and
@@ -327,7 +337,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let secrets = Secrets::session_only(None);
         let config = local_config("absent.gguf");
-        let e = provider(&config, &secrets, Limits::default(), dir.path()).unwrap_err();
+        let runtime = LocalModels::new();
+        let e = model(&config, &secrets, Limits::default(), dir.path(), &runtime).unwrap_err();
         assert_eq!(e.code, crate::ErrorCode::ModelNotFound);
         assert!(
             e.message
@@ -341,11 +352,8 @@ mod tests {
 
         std::fs::write(dir.path().join("present.gguf"), b"GGUF").unwrap();
         let config = local_config("present.gguf");
-        let p = provider(&config, &secrets, Limits::default(), dir.path()).unwrap();
-        assert_eq!(
-            p.local_model_path().unwrap().unwrap(),
-            dir.path().join("present.gguf")
-        );
+        let m = model(&config, &secrets, Limits::default(), dir.path(), &runtime).unwrap();
+        assert_eq!(m.local_path().unwrap(), dir.path().join("present.gguf"));
         let saved = store.run(|c| save_checked(c, &config, dir.path())).unwrap();
         assert_eq!(saved.base_url, "", "the folder is not stored");
         assert_eq!(store.with(|c| load(c)).unwrap(), Some(saved));
@@ -365,11 +373,12 @@ mod tests {
     async fn a_local_provider_lists_the_models_folder() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("one.gguf"), b"GGUF").unwrap();
-        let p = provider(
+        let p = model(
             &local_config("one.gguf"),
             &Secrets::session_only(None),
             Limits::default(),
             dir.path(),
+            &LocalModels::new(),
         )
         .unwrap();
         let found = check(&p).await.unwrap();
@@ -383,7 +392,10 @@ mod tests {
         let (store, _) = crate::store::Store::open(dir.path().join("j.db")).unwrap();
         let secrets = Secrets::session_only(None);
         secrets
-            .set(ProviderKind::OpenaiCompatible, "sk-secret-abcd")
+            .set(
+                &Endpoint::new(ProviderKind::OpenaiCompatible, "http://127.0.0.1:9/v1"),
+                "sk-secret-abcd",
+            )
             .unwrap();
         store
             .run(|c| save(c, &config("http://127.0.0.1:9/v1")))

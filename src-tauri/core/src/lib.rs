@@ -4,15 +4,19 @@
 pub mod companion;
 pub mod connection;
 pub mod error;
+pub mod generation;
+pub mod jobs;
 pub mod local;
 pub mod memory;
 pub mod paths;
 pub mod preferences;
 pub mod providers;
 pub mod secrets;
+pub mod service;
 pub mod store;
 
 pub use error::{AppError, ErrorCode};
+pub use service::{Hearth, Options};
 
 use std::path::{Path, PathBuf};
 

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use chrono::{FixedOffset, TimeZone};
 use hearth_core::companion::prompt::Budget;
-use hearth_core::companion::turn::{self, Start, TurnEvent};
+use hearth_core::companion::turn::{self, Start};
+use hearth_core::generation::Model;
 use hearth_core::memory::remember;
 use hearth_core::providers::{Limits, Provider, ProviderConfig, ProviderKind};
 use hearth_core::store::memories::{self, MemoryDraft, MemoryKind};
@@ -35,7 +36,11 @@ fn journal() -> (tempfile::TempDir, Store) {
     (dir, store)
 }
 
-fn provider(server: &FakeProvider) -> Provider {
+fn provider(server: &FakeProvider) -> Model {
+    Model::Remote(provider_for(server))
+}
+
+fn provider_for(server: &FakeProvider) -> Provider {
     Provider::new(
         ProviderConfig {
             kind: ProviderKind::OpenaiCompatible,
@@ -68,7 +73,7 @@ async fn take_turn(
     store: &Store,
     server: &FakeProvider,
     start: Start<'_>,
-) -> (turn::Turn, Vec<String>, TurnEvent) {
+) -> (turn::Turn, Vec<String>, turn::Ended) {
     let t = store.run(|c| turn::begin(c, start, "fake-small")).unwrap();
     let prompt = store
         .run(|c| turn::prepare(c, &t, now(), Budget::for_context(8_192)))
@@ -78,24 +83,21 @@ async fn take_turn(
         store,
         &provider(server),
         &prompt.request,
-        t.reply.id,
+        &t,
         &CancellationToken::new(),
-        &mut |e| {
-            if let TurnEvent::Delta { text } = e {
-                deltas.push(text);
-            }
-        },
+        &mut |d: &str| deltas.push(d.to_owned()),
     )
     .await;
     (t, deltas, end)
 }
 
 /// The stored reply and the error of a turn that failed.
-fn failed(end: TurnEvent) -> (messages::Message, AppError) {
+fn failed(end: turn::Ended) -> (messages::Message, AppError) {
     match end {
-        TurnEvent::Ended {
+        turn::Ended {
             reply: Some(reply),
             error: Some(error),
+            ..
         } => (reply, error),
         other => panic!("{other:?}"),
     }
@@ -137,9 +139,10 @@ async fn a_reply_streams_into_the_journal_and_later_turns_see_the_history() {
     server.script([Step::reply(["Hello ", "Theodore", "."])]);
     let (t, deltas, end) = take_turn(&store, &server, Start::Send("Hi there")).await;
     assert_eq!(deltas.concat(), "Hello Theodore.");
-    let TurnEvent::Ended {
+    let turn::Ended {
         reply: Some(reply),
         error: None,
+        ..
     } = end
     else {
         panic!("{end:?}")
@@ -178,7 +181,7 @@ async fn any_unicode_round_trips_byte_exact_and_empty_text_is_refused() {
         .unwrap()
         .unwrap();
     assert_eq!(stored.content.as_bytes(), odd.as_bytes());
-    let TurnEvent::Ended {
+    let turn::Ended {
         reply: Some(reply), ..
     } = end
     else {
@@ -206,9 +209,10 @@ async fn a_200_kb_message_is_stored_whole_and_sent_within_the_context() {
     assert!(
         matches!(
             end,
-            TurnEvent::Ended {
+            turn::Ended {
                 reply: Some(_),
-                error: None
+                error: None,
+                ..
             }
         ),
         "{end:?}"
@@ -246,7 +250,7 @@ async fn a_dropped_stream_keeps_its_words_marked_error_and_regenerate_replaces_i
         again.user.id, t.user.id,
         "the same message is answered again"
     );
-    assert!(matches!(end, TurnEvent::Ended { error: None, .. }));
+    assert!(matches!(end, turn::Ended { error: None, .. }));
     assert_eq!(
         conversation(&store),
         [
@@ -269,10 +273,7 @@ async fn an_answer_of_nothing_is_an_error_to_try_again_not_an_empty_reply() {
 
     server.script([Step::reply(["I'm here."])]);
     let (_, _, end) = take_turn(&store, &server, Start::Regenerate).await;
-    assert!(
-        matches!(end, TurnEvent::Ended { error: None, .. }),
-        "{end:?}"
-    );
+    assert!(matches!(end, turn::Ended { error: None, .. }), "{end:?}");
     assert_eq!(
         conversation(&store),
         [
@@ -321,18 +322,15 @@ async fn stopping_keeps_the_words_as_partial_and_a_wordless_stop_leaves_no_reply
         &store,
         &provider(&server),
         &prompt.request,
-        t.reply.id,
+        &t,
         &cancel,
-        &mut |e| {
-            if matches!(e, TurnEvent::Delta { .. }) {
-                stopper.cancel();
-            }
-        },
+        &mut |_: &str| stopper.cancel(),
     )
     .await;
-    let TurnEvent::Ended {
+    let turn::Ended {
         reply: Some(reply),
         error: None,
+        ..
     } = end
     else {
         panic!("{end:?}")
@@ -353,7 +351,7 @@ async fn stopping_keeps_the_words_as_partial_and_a_wordless_stop_leaves_no_reply
         &store,
         &provider(&server),
         &prompt.request,
-        t.reply.id,
+        &t,
         &cancel,
         &mut |_| {},
     )
@@ -361,15 +359,123 @@ async fn stopping_keeps_the_words_as_partial_and_a_wordless_stop_leaves_no_reply
     assert!(
         matches!(
             end,
-            TurnEvent::Ended {
+            turn::Ended {
                 reply: None,
-                error: None
+                error: None,
+                ..
             }
         ),
         "{end:?}"
     );
-    let last = store.with(|c| messages::page(c, None, 1)).unwrap();
-    assert_eq!(last[0].content, "Why?");
+    assert_eq!(
+        conversation(&store),
+        [
+            (Role::User, "Why?".to_owned()),
+            (Role::Assistant, "Let me think".to_owned())
+        ],
+        "a new reply stopped before its first word leaves the old reply in place"
+    );
+}
+
+#[tokio::test]
+async fn a_regenerated_reply_replaces_the_old_one_only_once_it_has_words() {
+    let (_dir, store) = journal();
+    let server = FakeProvider::start().await;
+    server.script([Step::reply(["The first answer."])]);
+    take_turn(&store, &server, Start::Send("Tell me something")).await;
+
+    // The new reply fails before any word: the old one stays, whole.
+    server.script([Step::Status {
+        code: 500,
+        retry_after: None,
+        message: "down".into(),
+    }]);
+    let (_, _, end) = take_turn(&store, &server, Start::Regenerate).await;
+    assert!(end.error.is_some() && end.reply.is_none(), "{end:?}");
+    assert_eq!(
+        conversation(&store),
+        [
+            (Role::User, "Tell me something".to_owned()),
+            (Role::Assistant, "The first answer.".to_owned())
+        ]
+    );
+
+    // While the new one streams, the model is not shown the old one; once
+    // its first words are saved, the old one is gone from the journal.
+    server.script([Step::StallAfter {
+        chunks: vec!["A second".into()],
+    }]);
+    let t = store
+        .run(|c| turn::begin(c, Start::Regenerate, "m"))
+        .unwrap();
+    let prompt = store
+        .run(|c| turn::prepare(c, &t, now(), Budget::for_context(8_192)))
+        .unwrap();
+    assert!(
+        prompt
+            .request
+            .messages
+            .iter()
+            .all(|m| !m.content.contains("first answer")),
+        "{:?}",
+        prompt.request.messages
+    );
+    let cancel = CancellationToken::new();
+    let stopper = cancel.clone();
+    let journal_then = std::sync::Mutex::new(Vec::new());
+    let end = turn::run(
+        &store,
+        &provider(&server),
+        &prompt.request,
+        &t,
+        &cancel,
+        &mut |_| {
+            *journal_then.lock().unwrap() = conversation(&store);
+            stopper.cancel();
+        },
+    )
+    .await;
+    assert_eq!(
+        journal_then.into_inner().unwrap(),
+        [
+            (Role::User, "Tell me something".to_owned()),
+            (Role::Assistant, "A second".to_owned())
+        ],
+        "the first words replace the old reply"
+    );
+    assert_eq!(end.reply.unwrap().status, MessageStatus::Partial);
+}
+
+#[tokio::test]
+async fn a_reply_whose_final_save_fails_is_not_left_streaming() {
+    let (_dir, store) = journal();
+    let server = FakeProvider::start().await;
+    // The journal refuses the final save (as a full disk would).
+    store
+        .with(|c| {
+            c.execute_batch(
+                "CREATE TRIGGER refuse_end BEFORE UPDATE OF status ON messages
+                 WHEN new.status = 'complete' BEGIN SELECT RAISE(ABORT, 'disk full'); END;",
+            )
+        })
+        .unwrap();
+    server.script([Step::reply(["Words that arrive."])]);
+    let (t, _, end) = take_turn(&store, &server, Start::Send("Hello?")).await;
+    assert_eq!(end.error.map(|e| e.code), Some(ErrorCode::Database));
+    let reply = store
+        .with(|c| messages::get(c, t.reply.id))
+        .unwrap()
+        .unwrap();
+    assert_eq!(reply.status, MessageStatus::Partial, "kept, not streaming");
+    store
+        .with(|c| c.execute_batch("DROP TRIGGER refuse_end"))
+        .unwrap();
+    server.script([Step::reply(["I'm here."])]);
+    let (_, _, end) = take_turn(&store, &server, Start::Send("Still there?")).await;
+    assert!(
+        end.error.is_none(),
+        "the next message is not refused: {end:?}"
+    );
 }
 
 #[tokio::test]
@@ -412,7 +518,7 @@ async fn learnt_facts_are_stored_merged_superseded_and_recalled_until_deleted() 
         Start::Send("My sister Maya lives in Lisbon now."),
     )
     .await;
-    let TurnEvent::Ended {
+    let turn::Ended {
         reply: Some(reply), ..
     } = end
     else {

@@ -3,10 +3,10 @@
 //! HEARTH_REQUIRE_KEYRING=1, so a missing keyring fails instead of skipping.
 
 use hearth_core::providers::ProviderKind;
-use hearth_core::secrets::{KeyStoreKind, Secrets};
+use hearth_core::secrets::{Endpoint, KeyStoreKind, Secrets};
 
 #[test]
-fn keys_round_trip_through_the_os_keyring_one_entry_per_provider() {
+fn keys_round_trip_through_the_os_keyring_one_entry_per_connection() {
     let service = format!("app.hearth.desktop.test-{}", std::process::id());
     let secrets = Secrets::open(&service);
     if secrets.status().kind != KeyStoreKind::Keyring {
@@ -21,8 +21,9 @@ fn keys_round_trip_through_the_os_keyring_one_entry_per_provider() {
         );
         return;
     }
-    let a = ProviderKind::Anthropic;
-    let o = ProviderKind::OpenaiCompatible;
+    let a = &Endpoint::new(ProviderKind::Anthropic, "");
+    let o = &Endpoint::new(ProviderKind::OpenaiCompatible, "");
+    let here = &Endpoint::new(ProviderKind::OpenaiCompatible, "http://127.0.0.1:8080/v1");
     assert_eq!(secrets.get(a).unwrap(), None);
     assert_eq!(
         secrets
@@ -46,6 +47,7 @@ fn keys_round_trip_through_the_os_keyring_one_entry_per_provider() {
         again.get(o).unwrap().as_deref(),
         Some("sk-openai-other-9999")
     );
+    assert_eq!(again.get(here).unwrap(), None, "another address has no key");
     assert!(!again.remove(a).unwrap().set);
     assert_eq!(Secrets::open(&service).get(a).unwrap(), None);
     again.remove(o).unwrap();

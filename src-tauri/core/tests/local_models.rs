@@ -9,13 +9,14 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use hearth_core::generation::Model;
+use hearth_core::local::LocalModels;
 use hearth_core::local::{
     self, ChatModel, DEFAULT_CHAT_MODEL, DEFAULT_EMBEDDING_MODEL, GenerateOptions, LocalError,
     ModelKind, embed::cosine, models,
 };
 use hearth_core::providers::{
-    ChatMessage, ChatRequest, ChatRole, Limits, Provider, ProviderConfig, ProviderErrorKind,
-    ProviderKind,
+    ChatMessage, ChatRequest, ChatRole, Limits, ProviderConfig, ProviderErrorKind, ProviderKind,
 };
 use tokio_util::sync::CancellationToken;
 
@@ -56,9 +57,9 @@ fn ask(text: &str, max_tokens: u32) -> ChatRequest {
     }
 }
 
-fn local_provider() -> Provider {
+fn local_provider() -> Model {
     chat_path();
-    Provider::new(
+    Model::new(
         ProviderConfig {
             kind: ProviderKind::Local,
             base_url: models_dir().to_string_lossy().into_owned(),
@@ -67,6 +68,7 @@ fn local_provider() -> Provider {
         },
         None,
         Limits::default(),
+        &LocalModels::new(),
     )
     .expect("a local provider needs no key and no URL")
 }
@@ -139,9 +141,7 @@ async fn cancelling_stops_the_provider_at_once_and_keeps_what_arrived() {
 
 #[tokio::test]
 async fn the_model_itself_stops_within_one_token_of_a_cancel() {
-    let model = local::chat::load_shared(&chat_path(), |_| {})
-        .await
-        .unwrap();
+    let model = LocalModels::new().chat(&chat_path(), |_| {}).await.unwrap();
     let generation = tokio::task::spawn_blocking(move || {
         let cancel = CancellationToken::new();
         let mut deltas = Vec::new();
@@ -214,7 +214,7 @@ async fn loading_reports_progress_and_reads_the_files_own_tokenizer_and_template
 #[tokio::test]
 async fn a_missing_local_model_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
-    let provider = Provider::new(
+    let provider = Model::new(
         ProviderConfig {
             kind: ProviderKind::Local,
             base_url: dir.path().to_string_lossy().into_owned(),
@@ -223,6 +223,7 @@ async fn a_missing_local_model_is_a_clear_error() {
         },
         None,
         Limits::default(),
+        &LocalModels::new(),
     )
     .unwrap();
     let failure = provider
@@ -244,7 +245,8 @@ async fn a_missing_local_model_is_a_clear_error() {
 
 #[tokio::test]
 async fn related_sentences_are_closer_than_unrelated_ones() {
-    let embedder = local::embed::load_shared(&require(DEFAULT_EMBEDDING_MODEL))
+    let embedder = LocalModels::new()
+        .embedder(&require(DEFAULT_EMBEDDING_MODEL))
         .await
         .unwrap();
     assert_eq!(embedder.dim(), local::EMBEDDING_DIM);
@@ -394,11 +396,12 @@ async fn stored_local_settings_run_the_file_of_the_models_folder() {
         connection::default_local_model(&dir).map(|m| m.file),
         Some(DEFAULT_CHAT_MODEL.to_owned())
     );
-    let provider = connection::provider(
+    let provider = connection::model(
         &stored,
         &Secrets::session_only(None),
         Limits::default(),
         &dir,
+        &LocalModels::new(),
     )
     .unwrap();
     let mut request = connection::hello_request(Some("Sam"));

@@ -10,7 +10,6 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use hearth_core::local::vectors::{self, OwnerKind};
 use hearth_core::local::{DEFAULT_EMBEDDING_MODEL, Embedder};
 use hearth_core::memory::recall::{self, Tuning};
 use hearth_core::memory::remember::{self, Amounts};
@@ -18,6 +17,7 @@ use hearth_core::memory::semantic::QueryVector;
 use hearth_core::store::Store;
 use hearth_core::store::memories::{self, MemoryDraft, MemoryKind};
 use hearth_core::store::messages::{self, MessageStatus, Role};
+use hearth_core::store::vectors::{self, OwnerKind};
 
 fn embedder() -> &'static Embedder {
     static E: OnceLock<Embedder> = OnceLock::new();

@@ -2,15 +2,12 @@
 
 use hearth_core::AppError;
 use hearth_core::paths::DataDirSource;
-use hearth_core::preferences::{self, Preferences, Theme};
-use hearth_core::store::{DATABASE_FILE, messages};
+use hearth_core::preferences::{Preferences, Theme};
+use hearth_core::store::messages::Message;
 use serde::Serialize;
 use tauri::{State, WebviewWindow};
 
 use crate::state::{AppState, native_theme};
-
-/// The most history one call may return.
-const MAX_PAGE: u32 = 500;
 
 /// What the app knows about itself and where it keeps the user's data.
 #[derive(Debug, Serialize, specta::Type)]
@@ -38,16 +35,12 @@ pub async fn app_info(
         let ms = state.started.elapsed().as_millis() as u64;
         tracing::info!(ms, "ui ready: first command from the page");
     }
-    let schema_version = match state.store() {
-        Ok(_) => Some(state.journal(|s| s.schema_version()).await?),
-        Err(_) => None,
-    };
     Ok(AppInfo {
         version: app.package_info().version.to_string(),
-        data_dir: state.data_dir.display().to_string(),
+        data_dir: state.data_dir().display().to_string(),
         data_dir_source: state.data_dir_source,
-        database_path: state.data_dir.join(DATABASE_FILE).display().to_string(),
-        schema_version,
+        database_path: state.database_path().display().to_string(),
+        schema_version: state.schema_version().await?,
         startup_error: state.startup_error(),
     })
 }
@@ -55,7 +48,7 @@ pub async fn app_info(
 #[tauri::command]
 #[specta::specta]
 pub async fn get_preferences(state: State<'_, AppState>) -> Result<Preferences, AppError> {
-    state.journal(|s| s.with(|c| preferences::load(c))).await
+    state.preferences().await
 }
 
 #[tauri::command]
@@ -65,9 +58,7 @@ pub async fn set_theme(
     state: State<'_, AppState>,
     theme: Theme,
 ) -> Result<Preferences, AppError> {
-    let prefs = state
-        .journal(move |s| s.with(|c| preferences::set_theme(c, theme)))
-        .await?;
+    let prefs = state.set_theme(theme).await?;
     // The title bar follows too; failing that is cosmetic, not an error.
     if let Err(e) = window.set_theme(native_theme(theme)) {
         tracing::warn!("could not set the window theme: {e}");
@@ -82,9 +73,6 @@ pub async fn list_messages(
     state: State<'_, AppState>,
     before: Option<i64>,
     limit: u32,
-) -> Result<Vec<messages::Message>, AppError> {
-    let limit = limit.clamp(1, MAX_PAGE);
-    state
-        .journal(move |s| s.with(|c| messages::page(c, before, limit)))
-        .await
+) -> Result<Vec<Message>, AppError> {
+    state.messages(before, limit).await
 }

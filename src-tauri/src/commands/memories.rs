@@ -1,13 +1,10 @@
 //! "What I remember": the user sees, searches, edits and deletes memories.
 
 use hearth_core::AppError;
-use hearth_core::store::memories::{self, Memory, MemoryDraft};
-use hearth_core::store::now_ms;
+use hearth_core::store::memories::{Memory, MemoryDraft};
 use tauri::State;
 
 use crate::state::AppState;
-
-const MAX_LIST: u32 = 1_000;
 
 /// Current memories, newest first; with `query`, those matching every word.
 #[tauri::command]
@@ -17,10 +14,7 @@ pub async fn list_memories(
     query: Option<String>,
     limit: u32,
 ) -> Result<Vec<Memory>, AppError> {
-    let limit = limit.clamp(1, MAX_LIST);
-    state
-        .journal(move |s| s.with(|c| memories::list(c, query.as_deref(), limit)))
-        .await
+    state.memories(query, limit).await
 }
 
 /// Replaces a memory's text, kind and importance.
@@ -31,24 +25,12 @@ pub async fn update_memory(
     id: i64,
     draft: MemoryDraft,
 ) -> Result<Memory, AppError> {
-    let draft = memories::tidy(&draft)
-        .ok_or_else(|| AppError::invalid("A memory needs some words. Delete it instead?"))?;
-    state
-        .journal(move |s| {
-            s.run(|c| {
-                memories::update(c, id, &draft, now_ms())?
-                    .ok_or_else(|| AppError::invalid("That memory no longer exists."))
-            })
-        })
-        .await
-        .inspect(|_| crate::embedding::wake())
+    state.update_memory(id, draft).await
 }
 
 /// Forgets a memory for good: it is never recalled or sent to a model again.
 #[tauri::command]
 #[specta::specta]
 pub async fn delete_memory(state: State<'_, AppState>, id: i64) -> Result<bool, AppError> {
-    state
-        .journal(move |s| s.with(|c| memories::delete(c, id)))
-        .await
+    state.delete_memory(id).await
 }

@@ -64,20 +64,31 @@ async saveProvider(config: ProviderConfig) : Promise<Result<ProviderSettings, Ap
 }
 },
 /**
- * Stores or replaces a provider's API key in the key store. Only the key's
- * status comes back.
+ * Stores or replaces the API key for a provider at one address. Only the
+ * key's status comes back; the key is sent to that address only.
  */
-async setApiKey(provider: ProviderKind, key: string) : Promise<Result<KeyStatus, AppError>> {
+async setApiKey(provider: ProviderKind, baseUrl: string, key: string) : Promise<Result<KeyStatus, AppError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("set_api_key", { provider, key }) };
+    return { status: "ok", data: await TAURI_INVOKE("set_api_key", { provider, baseUrl, key }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
 },
-async removeApiKey(provider: ProviderKind) : Promise<Result<KeyStatus, AppError>> {
+async removeApiKey(provider: ProviderKind, baseUrl: string) : Promise<Result<KeyStatus, AppError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("remove_api_key", { provider }) };
+    return { status: "ok", data: await TAURI_INVOKE("remove_api_key", { provider, baseUrl }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Whether a key is saved for a provider at an address (and its last four).
+ */
+async keyStatus(provider: ProviderKind, baseUrl: string) : Promise<Result<KeyStatus, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("key_status", { provider, baseUrl }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -115,9 +126,9 @@ async detectOllama() : Promise<Result<ModelInfo[] | null, AppError>> {
 },
 /**
  * Streams a short hello from the provider to `on_event`, and returns the
- * reply's id at once (for `stop_reply`). The reply ends with `done` or `failed`.
+ * stream's id at once (for `stop_reply`).
  */
-async tryReply(config: ProviderConfig, onEvent: TAURI_CHANNEL<ReplyEvent>) : Promise<Result<number, AppError>> {
+async tryReply(config: ProviderConfig, onEvent: TAURI_CHANNEL<StreamEvent>) : Promise<Result<number, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("try_reply", { config, onEvent }) };
 } catch (e) {
@@ -152,8 +163,7 @@ async savePersona(persona: Persona, introduction: string | null) : Promise<Resul
 }
 },
 /**
- * Asks the companion to introduce itself and propose a name, from the
- * user's answers to the first-run questions.
+ * Asks the companion to introduce itself and propose a name.
  */
 async introduce(answers: SetupAnswers) : Promise<Result<Introduction, AppError>> {
     try {
@@ -166,7 +176,7 @@ async introduce(answers: SetupAnswers) : Promise<Result<Introduction, AppError>>
 /**
  * Sends a message: stores it, and streams the reply to `on_event`.
  */
-async sendMessage(text: string, onEvent: TAURI_CHANNEL<TurnEvent>) : Promise<Result<StartedTurn, AppError>> {
+async sendMessage(text: string, onEvent: TAURI_CHANNEL<StreamEvent>) : Promise<Result<StartedTurn, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("send_message", { text, onEvent }) };
 } catch (e) {
@@ -175,10 +185,10 @@ async sendMessage(text: string, onEvent: TAURI_CHANNEL<TurnEvent>) : Promise<Res
 }
 },
 /**
- * Answers the last message again (after a stop, a failure, or to hear
- * another reply); the previous reply is replaced.
+ * Answers the last message again; the previous reply is replaced once the
+ * new one has words.
  */
-async regenerateReply(onEvent: TAURI_CHANNEL<TurnEvent>) : Promise<Result<StartedTurn, AppError>> {
+async regenerateReply(onEvent: TAURI_CHANNEL<StreamEvent>) : Promise<Result<StartedTurn, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("regenerate_reply", { onEvent }) };
 } catch (e) {
@@ -189,7 +199,7 @@ async regenerateReply(onEvent: TAURI_CHANNEL<TurnEvent>) : Promise<Result<Starte
 /**
  * Replaces the last message with `text` and answers it anew.
  */
-async editLastMessage(text: string, onEvent: TAURI_CHANNEL<TurnEvent>) : Promise<Result<StartedTurn, AppError>> {
+async editLastMessage(text: string, onEvent: TAURI_CHANNEL<StreamEvent>) : Promise<Result<StartedTurn, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("edit_last_message", { text, onEvent }) };
 } catch (e) {
@@ -300,10 +310,9 @@ async removeLocalModel(file: string) : Promise<Result<null, AppError>> {
 }
 },
 /**
- * Loads the local model the companion uses (the chosen one or the built-in
- * default) if it is not loaded yet, reporting progress to `on_progress`.
- * Returns the model's file name, or `None` when the companion talks through
- * a remote provider (nothing to load).
+ * Loads the local model the companion uses, if not loaded yet, reporting
+ * progress to `on_progress`. Returns the model's file name, or `None` when
+ * the companion talks through a remote provider.
  */
 async warmLocalModel(onProgress: TAURI_CHANNEL<LoadProgress>) : Promise<Result<string | null, AppError>> {
     try {
@@ -321,7 +330,7 @@ async warmLocalModel(onProgress: TAURI_CHANNEL<LoadProgress>) : Promise<Result<s
 
 /** user-defined constants **/
 
-export const PROVIDERS = [{"defaultBaseUrl":"http://127.0.0.1:11434","kind":"ollama","needsKey":false},{"defaultBaseUrl":"https://api.openai.com/v1","kind":"openai-compatible","needsKey":true},{"defaultBaseUrl":"https://api.anthropic.com","kind":"anthropic","needsKey":true},{"defaultBaseUrl":"","kind":"local","needsKey":false}] as const;
+export const PROVIDERS = [{"defaultBaseUrl":"http://127.0.0.1:11434","kind":"ollama","needsKey":false,"takesKey":false},{"defaultBaseUrl":"https://api.openai.com/v1","kind":"openai-compatible","needsKey":true,"takesKey":true},{"defaultBaseUrl":"https://api.anthropic.com","kind":"anthropic","needsKey":true,"takesKey":true},{"defaultBaseUrl":"","kind":"local","needsKey":false,"takesKey":false}] as const;
 
 /** user-defined types **/
 
@@ -339,7 +348,7 @@ startupError: AppError | null }
  */
 export type ConnectionCheck = { models: ModelInfo[]; 
 /**
- * Whether the chosen model is among them.
+ * Whether the chosen model is among them (or the server serves only one).
  */
 modelAvailable: boolean }
 export type DataDirSource = "argument" | "environment" | "portable" | "system"
@@ -367,7 +376,11 @@ words: string }
 /**
  * What the UI may know about a provider's key.
  */
-export type KeyStatus = { provider: ProviderKind; set: boolean; 
+export type KeyStatus = { provider: ProviderKind; 
+/**
+ * The address the key is for.
+ */
+baseUrl: string; set: boolean; 
 /**
  * The key's last four characters, to recognise it by.
  */
@@ -533,40 +546,52 @@ export type ProviderKind =
 /**
  * Everything Settings shows about providers. Keys appear only as [`KeyStatus`].
  */
-export type ProviderSettings = { active: ProviderConfig | null; keys: KeyStatus[]; keyStore: KeyStoreStatus; 
+export type ProviderSettings = { active: ProviderConfig | null; 
+/**
+ * The keys of the active connection and of each kind's usual address
+ * (any other address: [`key_status`]).
+ */
+keys: KeyStatus[]; keyStore: KeyStoreStatus; 
 /**
  * The built-in model the companion talks through because nothing else
  * is set up (no provider chosen, no Ollama running): a small offline
  * model. `None` when a provider is chosen or the model is absent.
  */
 embedded: LocalModel | null }
-/**
- * What a streamed reply reports to the window, in order: deltas, then one
- * of `done` or `failed`.
- */
-export type ReplyEvent = 
-/**
- * The next piece of text.
- */
-{ event: "delta"; data: { text: string } } | 
-/**
- * The reply is complete.
- */
-{ event: "done"; data: { usage: Usage } } | 
-/**
- * The reply ended early. `partial` is what arrived, kept and shown.
- */
-{ event: "failed"; data: { error: AppError; partial: string } }
 export type Role = "user" | "assistant"
 /**
  * What the user said during set-up.
  */
 export type SetupAnswers = { userName: string; addressStyle: string; hopes: string }
 /**
- * A turn that has begun: the stored messages, and the id to stop it with
- * (`stop_reply`).
+ * A turn that has begun: the stored messages, and the id to stop it with.
  */
 export type StartedTurn = { turn: Turn; stream: number }
+/**
+ * The one event type the window hears for every streamed text (a reply, a
+ * connection check, later a diary entry or a letter draft), in order:
+ * `started`, `delta`s, then one of `done` or `failed`.
+ */
+export type StreamEvent = 
+/**
+ * The model was asked; `model` names it.
+ */
+{ event: "started"; data: { model: string } } | 
+/**
+ * The next piece of text.
+ */
+{ event: "delta"; data: { text: string } } | 
+/**
+ * The text ended without an error. `message` is what the journal now
+ * holds, when the text is kept there: complete, or partial when the user
+ * stopped it; `None` when nothing is kept (stopped before its first word).
+ */
+{ event: "done"; data: { message: Message | null; usage: Usage } } | 
+/**
+ * The text ended early. `partial` is what arrived; `message` is the
+ * journal's copy, kept and marked, when the text is kept there.
+ */
+{ event: "failed"; data: { error: AppError; partial: string; message: Message | null } }
 export type TAURI_CHANNEL<TSend> = null
 /**
  * Light, dark, or whatever the operating system uses.
@@ -575,21 +600,11 @@ export type Theme = "system" | "light" | "dark"
 /**
  * The user's message and the reply being written to it.
  */
-export type Turn = { user: Message; reply: Message }
+export type Turn = { user: Message; reply: Message; 
 /**
- * What the UI hears while a reply streams.
+ * The reply this one replaces once it has words (regenerate, edit).
  */
-export type TurnEvent = 
-/**
- * The next piece of the reply.
- */
-{ event: "delta"; data: { text: string } } | 
-/**
- * The reply ended. `reply` is what the journal now holds (complete,
- * partial or error), or `None` when it was stopped before its first word
- * and removed; `error` says what went wrong, if anything.
- */
-{ event: "ended"; data: { reply: Message | null; error: AppError | null } }
+replaced: number | null }
 /**
  * Tokens the provider counted, where it reports them.
  */

@@ -19,24 +19,24 @@ describe('applyStartedTurn', () => {
   const history = [msg(1, 'user'), msg(2, 'assistant'), msg(3, 'user'), msg(4, 'assistant')];
 
   it('appends a new message and its reply', () => {
-    const turn = { user: msg(5, 'user'), reply: msg(6, 'assistant', 0, { status: 'streaming' }) };
+    const turn = { user: msg(5, 'user'), reply: msg(6, 'assistant', 0, { status: 'streaming' }), replaced: null };
     expect(applyStartedTurn(history, { turn, stream: 1 }).map((m) => m.id)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   it('replaces the last reply when regenerating', () => {
-    const turn = { user: msg(3, 'user'), reply: msg(5, 'assistant') };
+    const turn = { user: msg(3, 'user'), reply: msg(5, 'assistant'), replaced: 4 };
     expect(applyStartedTurn(history, { turn, stream: 1 }).map((m) => m.id)).toEqual([1, 2, 3, 5]);
   });
 
   it('replaces the edited message and its reply', () => {
-    const turn = { user: { ...msg(3, 'user'), content: 'edited' }, reply: msg(5, 'assistant') };
+    const turn = { user: { ...msg(3, 'user'), content: 'edited' }, reply: msg(5, 'assistant'), replaced: 4 };
     const next = applyStartedTurn(history, { turn, stream: 1 });
     expect(next.map((m) => m.id)).toEqual([1, 2, 3, 5]);
     expect(next[2]!.content).toBe('edited');
   });
 
   it('answers a user message left without a reply', () => {
-    const turn = { user: msg(3, 'user'), reply: msg(4, 'assistant') };
+    const turn = { user: msg(3, 'user'), reply: msg(4, 'assistant'), replaced: null };
     expect(applyStartedTurn(history.slice(0, 3), { turn, stream: 1 }).map((m) => m.id)).toEqual([1, 2, 3, 4]);
   });
 });

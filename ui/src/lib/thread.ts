@@ -2,11 +2,11 @@
  * The conversation thread's logic, apart from any component: the messages
  * list and how a turn changes it, day labels, and the composer's draft.
  */
-import { commands, type AppError, type Message, type Persona, type StartedTurn, type Turn, type TurnEvent } from './bindings';
+import { commands, type AppError, type Message, type Persona, type StartedTurn, type StreamEvent, type Turn } from './bindings';
 import { sameDay } from './time';
 
 // The conversation's IPC types and commands, generated from the Rust side.
-export type { AppError, Message, Persona, StartedTurn, Turn, TurnEvent };
+export type { AppError, Message, Persona, StartedTurn, StreamEvent, Turn };
 export { commands };
 
 /** Messages per page of history. */

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::providers::{ChatMessage, ChatRequest, ChatRole};
+use crate::providers::{ChatMessage, ChatRequest, ChatRole, JsonSchema};
 
 /// What the user said during set-up.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
@@ -56,7 +56,24 @@ they like, and tell them the name you chose (they may change it). Answer with JS
         }],
         max_tokens: 400,
         temperature: Some(0.9),
-        schema: None,
+        schema: Some(schema()),
+    }
+}
+
+/// The shape of the introduction asked for.
+pub fn schema() -> JsonSchema {
+    JsonSchema {
+        name: "introduction",
+        schema: serde_json::json!({
+            "type": "object",
+            "properties": {
+                "name": {"type": "string"},
+                "voice": {"type": "string"},
+                "introduction": {"type": "string"}
+            },
+            "required": ["name", "voice", "introduction"],
+            "additionalProperties": false
+        }),
     }
 }
 

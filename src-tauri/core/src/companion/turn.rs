@@ -6,6 +6,8 @@
 //! times a second; if the app dies mid-reply, the next start marks the reply
 //! `partial` with the words it had. A reply that is stopped keeps its words
 //! as `partial`; one that fails keeps them with status `error` and the reason.
+//! A reply written again (regenerate, edit) replaces the old one only once it
+//! has words: stopped or failed before them, the old reply stays.
 
 use std::time::{Duration, Instant};
 
@@ -15,9 +17,10 @@ use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
 use super::prompt::{self, Budget, Prompt, PromptInput};
+use crate::generation::{Model, StreamEvent};
 use crate::memory::semantic::QueryVector;
 use crate::memory::{extract, remember};
-use crate::providers::{ChatRequest, Provider, ProviderErrorKind};
+use crate::providers::{ChatRequest, ProviderErrorKind, Usage};
 use crate::store::messages::{self, Ending, Message, MessageStatus, Role};
 use crate::store::{Store, memories, persona};
 use crate::{AppError, ErrorCode};
@@ -28,21 +31,8 @@ use crate::{AppError, ErrorCode};
 pub struct Turn {
     pub user: Message,
     pub reply: Message,
-}
-
-/// What the UI hears while a reply streams.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
-#[serde(rename_all = "camelCase", tag = "event", content = "data")]
-pub enum TurnEvent {
-    /// The next piece of the reply.
-    Delta { text: String },
-    /// The reply ended. `reply` is what the journal now holds (complete,
-    /// partial or error), or `None` when it was stopped before its first word
-    /// and removed; `error` says what went wrong, if anything.
-    Ended {
-        reply: Option<Message>,
-        error: Option<AppError>,
-    },
+    /// The reply this one replaces once it has words (regenerate, edit).
+    pub replaced: Option<i64>,
 }
 
 /// How a turn starts.
@@ -134,13 +124,13 @@ pub fn begin(conn: &mut Connection, start: Start<'_>, model: &str) -> Result<Tur
         MessageStatus::Streaming,
         Some(model),
     )?;
-    // Removed only now, so that the new reply gets a new id (SQLite reuses the
-    // highest id once it is deleted) and nothing keyed by the old one applies.
-    if let Some(old) = replaced {
-        messages::delete(&tx, old)?;
-    }
+    // The old reply stays until the new one has words (see `run`).
     tx.commit()?;
-    Ok(Turn { user, reply })
+    Ok(Turn {
+        user,
+        reply,
+        replaced,
+    })
 }
 
 /// Gathers what the companion knows and builds the prompt for `turn`.
@@ -170,7 +160,9 @@ pub fn prepare_with(
         hopes: String::new(),
     });
     // Recent turns: enough to fill any context; the builder trims to budget.
-    let recent: Vec<Message> = messages::page(conn, Some(turn.reply.id), 80)?;
+    let mut recent: Vec<Message> = messages::page(conn, Some(turn.reply.id), 80)?;
+    // The reply being replaced is not part of what the model answers.
+    recent.retain(|m| Some(m.id) != turn.replaced);
     let oldest_recent = recent.first().map_or(turn.user.id, |m| m.id);
     let recollection = remember::recollect_with(
         conn,
@@ -192,33 +184,63 @@ pub fn prepare_with(
     Ok(prompt)
 }
 
-/// Streams the reply for `turn` into the journal and to `on_event`, and
-/// returns the final event (also sent).
+/// How a reply ended, as the journal now holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ended {
+    /// The reply kept (complete, partial or error), or `None` when nothing
+    /// came before a stop or a failure (the old reply, if any, stays).
+    pub reply: Option<Message>,
+    pub usage: Usage,
+    pub error: Option<AppError>,
+    /// The words that arrived (also when they could not be saved).
+    pub text: String,
+}
+
+impl Ended {
+    /// The event the window hears.
+    pub fn event(&self) -> StreamEvent {
+        match &self.error {
+            None => StreamEvent::Done {
+                message: self.reply.clone(),
+                usage: self.usage,
+            },
+            Some(error) => StreamEvent::Failed {
+                error: error.clone(),
+                partial: self.text.clone(),
+                message: self.reply.clone(),
+            },
+        }
+    }
+}
+
+/// Streams the reply for `turn` into the journal and its words to
+/// `on_delta`. The reply it replaces is removed with the first save of new
+/// words.
 pub async fn run(
     store: &Store,
-    provider: &Provider,
+    model: &Model,
     request: &ChatRequest,
-    reply_id: i64,
+    turn: &Turn,
     cancel: &CancellationToken,
-    on_event: &mut (dyn FnMut(TurnEvent) + Send),
-) -> TurnEvent {
+    on_delta: &mut (dyn FnMut(&str) + Send),
+) -> Ended {
+    let reply_id = turn.reply.id;
     let mut text = String::new();
-    let mut saved_at = Instant::now();
-    let mut on_delta = |piece: &str| {
+    let mut saved_at: Option<Instant> = None;
+    let mut replaced = turn.replaced;
+    let mut on_piece = |piece: &str| {
         text.push_str(piece);
-        on_event(TurnEvent::Delta {
-            text: piece.to_owned(),
-        });
-        if saved_at.elapsed() >= SAVE_EVERY {
-            saved_at = Instant::now();
-            if let Err(e) =
-                store.with(|c| messages::update(c, reply_id, &text, MessageStatus::Streaming))
-            {
-                tracing::warn!("could not save the reply so far: {e}");
+        let due = saved_at.is_none_or(|at| at.elapsed() >= SAVE_EVERY);
+        if due && !text.trim().is_empty() {
+            saved_at = Some(Instant::now());
+            match save_so_far(store, reply_id, &text, replaced) {
+                Ok(()) => replaced = None,
+                Err(e) => tracing::warn!("could not save the reply so far: {e}"),
             }
         }
+        on_delta(piece);
     };
-    let outcome = provider.stream_chat(request, cancel, &mut on_delta).await;
+    let outcome = model.stream_chat(request, cancel, &mut on_piece).await;
     let (status, ending_text, usage, error) = match outcome {
         // A model that ends its turn at once (small local ones sometimes do)
         // said nothing: offer to try again rather than show an empty reply.
@@ -242,13 +264,21 @@ pub async fn run(
             Some(AppError::from(f.error)),
         ),
     };
+    let wordless = ending_text.trim().is_empty();
     let saved = store.run(|c| {
-        if status == MessageStatus::Partial && ending_text.trim().is_empty() {
-            messages::delete(c, reply_id)?;
+        let tx = c.transaction()?;
+        // Nothing came: a stop leaves no reply, and a reply written again
+        // leaves the old one in place.
+        if wordless && (status == MessageStatus::Partial || turn.replaced.is_some()) {
+            messages::delete(&tx, reply_id)?;
+            tx.commit()?;
             return Ok(None);
         }
+        if let Some(old) = turn.replaced {
+            messages::delete(&tx, old)?;
+        }
         messages::finish(
-            c,
+            &tx,
             reply_id,
             status,
             &Ending {
@@ -258,28 +288,59 @@ pub async fn run(
                 completion_tokens: usage.output_tokens,
             },
         )?;
-        Ok(messages::get(c, reply_id)?)
+        let reply = messages::get(&tx, reply_id)?;
+        tx.commit()?;
+        Ok(reply)
     });
-    let end = match saved {
-        Ok(reply) => TurnEvent::Ended { reply, error },
-        Err(e) => TurnEvent::Ended {
-            reply: None,
-            error: Some(AppError {
-                code: ErrorCode::Database,
-                message: format!("The reply could not be saved: {}", e.message),
-            }),
+    match saved {
+        Ok(reply) => Ended {
+            reply,
+            usage,
+            error,
+            text: ending_text,
         },
-    };
-    on_event(end.clone());
-    end
+        Err(e) => {
+            // Never leave the reply `streaming`: that would refuse every
+            // later message. Keep the words as partial if the journal lets us.
+            let kept = store.with(|c| messages::interrupt(c, reply_id));
+            tracing::warn!(kept = kept.is_ok(), "the reply could not be saved: {e}");
+            Ended {
+                reply: None,
+                usage,
+                error: Some(AppError {
+                    code: ErrorCode::Database,
+                    message: format!("The reply could not be saved: {}", e.message),
+                }),
+                text: ending_text,
+            }
+        }
+    }
+}
+
+/// Writes the words so far; the first time, also removes the reply they replace.
+fn save_so_far(
+    store: &Store,
+    reply_id: i64,
+    text: &str,
+    replaced: Option<i64>,
+) -> Result<(), AppError> {
+    store.run(|c| {
+        let tx = c.transaction()?;
+        messages::update(&tx, reply_id, text, MessageStatus::Streaming)?;
+        if let Some(old) = replaced {
+            messages::delete(&tx, old)?;
+        }
+        tx.commit()?;
+        Ok(())
+    })
 }
 
 /// Learns durable facts from a finished exchange (run in the background,
-/// after the reply). Returns what was stored; nothing when `cancel` fires
-/// first.
+/// after the reply), asking `model` for a structured answer. Returns what
+/// was stored; nothing when `cancel` fires first.
 pub async fn learn(
     store: &Store,
-    provider: &Provider,
+    model: &Model,
     user: &Message,
     reply: &Message,
     today: &str,
@@ -295,11 +356,8 @@ pub async fn learn(
         Ok((name, known))
     })?;
     let request = extract::request(&user_name, &user.content, &reply.content, today, &known);
-    let answer = provider
-        .stream_chat(&request, cancel, &mut |_| {})
-        .await
-        .map_err(|f| AppError::from(f.error))?;
-    let learnt = extract::parse(&answer.text).map_err(|e| AppError {
+    let answer = model.answer(&request, cancel).await?;
+    let learnt = extract::parse(&answer).map_err(|e| AppError {
         code: ErrorCode::Malformed,
         message: e.to_string(),
     })?;

@@ -3,8 +3,8 @@
 //!
 //! Everything the model needs comes from its file: the weights, the tokenizer
 //! (`tokenizer.ggml.*`, a byte-level BPE), the stop tokens and the chat
-//! template. Loading is slow (seconds): [`load_shared`] loads once on a worker
-//! thread, reports progress, and keeps the model for every later reply.
+//! template. Loading is slow (seconds): [`super::runtime::LocalModels`] loads it
+//! once on a worker thread, reports progress, and keeps it for later replies.
 //! [`stream_chat`] runs a reply on a worker thread and sends its text back to
 //! the async caller piece by piece; cancelling stops it within one token.
 
@@ -24,13 +24,10 @@ use tokenizers::Tokenizer;
 use tokio_util::sync::CancellationToken;
 
 use super::template::ChatTemplate;
-use super::{LocalError, run_blocking, spawn_worker};
+use super::{LocalError, SUPPORTED_ARCHITECTURES, spawn_worker};
 use crate::providers::{
     ChatRequest, Completion, ProviderError, ProviderErrorKind, StreamFailure, Usage,
 };
-
-/// The GGUF architectures candle's quantized llama runs.
-pub const SUPPORTED_ARCHITECTURES: &[&str] = &["llama"];
 
 /// Tokens fed to the model at once while reading the prompt; between two
 /// blocks a cancel is noticed.
@@ -197,7 +194,7 @@ impl<R: Seek> Seek for Progress<'_, R> {
 
 impl ChatModel {
     /// Loads the GGUF chat model at `path`. Blocking and slow: call it from a
-    /// worker thread (see [`load_shared`]). `progress` hears how much of the
+    /// worker thread (see [`super::runtime::LocalModels::chat`]). `progress` hears how much of the
     /// file has been read.
     pub fn load(path: &Path, progress: &mut dyn FnMut(LoadProgress)) -> Result<Self, LocalError> {
         // Weights converted for speed by an earlier load hold the same
@@ -681,12 +678,11 @@ impl<'a> TextStream<'a> {
     }
 }
 
-/// The loaded model, kept for later replies: (path, file length, modified
-/// time) say which file it came from, so a replaced file is loaded again.
-type Slot = Option<((PathBuf, u64, Option<SystemTime>), Arc<ChatModel>)>;
-static LOADED: Mutex<Slot> = Mutex::new(None);
+/// Which file a loaded model came from: (path, length, modified time), so a
+/// replaced file is loaded again.
+pub(super) type FileKey = (PathBuf, u64, Option<SystemTime>);
 
-fn file_key(path: &Path) -> Result<(PathBuf, u64, Option<SystemTime>), LocalError> {
+pub(super) fn file_key(path: &Path) -> Result<FileKey, LocalError> {
     let meta = std::fs::metadata(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             LocalError::Missing(format!(
@@ -700,49 +696,6 @@ fn file_key(path: &Path) -> Result<(PathBuf, u64, Option<SystemTime>), LocalErro
         }
     })?;
     Ok((path.to_owned(), meta.len(), meta.modified().ok()))
-}
-
-/// The model at `path` if it is loaded already.
-pub fn loaded(path: &Path) -> Option<Arc<ChatModel>> {
-    let key = file_key(path).ok()?;
-    let slot = LOADED.lock().unwrap_or_else(|e| e.into_inner());
-    slot.as_ref()
-        .filter(|(k, _)| *k == key)
-        .map(|(_, m)| m.clone())
-}
-
-/// Forgets the loaded model; its memory is freed when the last reply using
-/// it ends.
-pub fn unload() {
-    LOADED.lock().unwrap_or_else(|e| e.into_inner()).take();
-}
-
-/// The model at `path`, loaded on a worker thread the first time and shared
-/// after that (one model is kept: loading another replaces it). Callers that
-/// ask while it loads wait for the same load. `progress` hears the load's
-/// progress (not called when the model is already loaded).
-pub async fn load_shared(
-    path: &Path,
-    mut progress: impl FnMut(LoadProgress) + Send + 'static,
-) -> Result<Arc<ChatModel>, LocalError> {
-    let path = path.to_owned();
-    run_blocking("hearth-model-load", move || {
-        let key = file_key(&path)?;
-        // Held during the load, so a second caller waits for this load.
-        let mut slot = LOADED.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((k, model)) = slot.as_ref()
-            && *k == key
-        {
-            return Ok(model.clone());
-        }
-        // Free the old model before loading the new one.
-        slot.take();
-        let model = Arc::new(ChatModel::load(&path, &mut progress)?);
-        tracing::info!(model = %model.name, ms = model.load_time.as_millis() as u64, "local model loaded");
-        *slot = Some((key, model.clone()));
-        Ok(model)
-    })
-    .await
 }
 
 impl From<LocalError> for ProviderError {

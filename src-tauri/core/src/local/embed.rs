@@ -4,8 +4,8 @@
 //! product. Texts are cut to [`MAX_TOKENS`] tokens (the model was trained on
 //! 256).
 
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::path::Path;
+use std::sync::Arc;
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
@@ -183,27 +183,6 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
     } else {
         dot / (na.sqrt() * nb.sqrt())
     }
-}
-
-static LOADED: Mutex<Option<(PathBuf, Arc<Embedder>)>> = Mutex::new(None);
-
-/// The embedding model in `dir`, loaded on a worker thread the first time and
-/// shared after that.
-pub async fn load_shared(dir: &Path) -> Result<Arc<Embedder>, LocalError> {
-    let dir = dir.to_owned();
-    run_blocking("hearth-embed-load", move || {
-        let mut slot = LOADED.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((d, e)) = slot.as_ref()
-            && *d == dir
-        {
-            return Ok(e.clone());
-        }
-        slot.take();
-        let embedder = Arc::new(Embedder::load(&dir)?);
-        *slot = Some((dir, embedder.clone()));
-        Ok(embedder)
-    })
-    .await
 }
 
 /// Embeds `texts` on a worker thread.

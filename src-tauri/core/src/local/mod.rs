@@ -5,8 +5,10 @@
 //! - [`chat`]: a GGUF chat model (llama architecture) run with candle: the
 //!   tokenizer and chat template come from the file itself; replies stream
 //!   token by token and stop within one token of a cancel.
-//! - [`embed`]: MiniLM sentence embeddings (384 dimensions, normalised).
-//! - [`vectors`]: vectors stored in SQLite and a brute-force cosine top-k.
+//! - [`embed`]: MiniLM sentence embeddings (384 dimensions, normalised);
+//!   their vectors are kept in the journal (`crate::store::vectors`).
+//! - [`runtime`]: the chat model and the embedder loaded in this process,
+//!   each loaded once and shared.
 //!
 //! Heavy work (loading, generating, embedding) is blocking: it runs on
 //! dedicated threads ([`spawn_worker`]) whose scheduling priority is lowered
@@ -19,14 +21,18 @@
 pub mod chat;
 pub mod embed;
 pub mod models;
+pub mod runtime;
 mod template;
-pub mod vectors;
 
 use std::path::PathBuf;
 
 pub use chat::{ChatModel, GenerateOptions, Generation, LoadProgress};
 pub use embed::{EMBEDDING_DIM, Embedder};
 pub use models::{LocalModel, ModelKind};
+pub use runtime::LocalModels;
+
+/// The GGUF architectures candle's quantized llama runs.
+pub const SUPPORTED_ARCHITECTURES: &[&str] = &["llama"];
 
 /// File name of the default chat model (SmolLM2 135M Instruct, Apache-2.0).
 pub const DEFAULT_CHAT_MODEL: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";

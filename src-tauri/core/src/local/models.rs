@@ -251,7 +251,7 @@ fn display_name(path: &Path) -> String {
 pub fn import(dir: &Path, source: &Path) -> Result<LocalModel, LocalError> {
     let summary = read_summary(source)?;
     match summary.architecture.as_deref() {
-        Some(chat_arch) if super::chat::SUPPORTED_ARCHITECTURES.contains(&chat_arch) => {}
+        Some(chat_arch) if super::SUPPORTED_ARCHITECTURES.contains(&chat_arch) => {}
         other => {
             return Err(LocalError::Invalid(format!(
                 "{} is a “{}” model; Hearth runs llama-family models (Llama, SmolLM, TinyLlama, Mistral).",

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use rusqlite::Connection;
 use serde::Deserialize;
 
-use crate::providers::{ChatMessage, ChatRequest, ChatRole};
+use crate::providers::{ChatMessage, ChatRequest, ChatRole, JsonSchema};
 use crate::store::memories::{self, Memory, MemoryDraft, MemoryKind};
 
 /// A fact the model proposed, and the ids of known memories it replaces.
@@ -70,7 +70,37 @@ Answer {{\"memories\": []}} when there is nothing durable."
         }],
         max_tokens: 600,
         temperature: Some(0.0),
-        schema: None,
+        schema: Some(schema()),
+    }
+}
+
+/// The shape of the answer asked for: a list of facts.
+pub fn schema() -> JsonSchema {
+    JsonSchema {
+        name: "memories",
+        schema: serde_json::json!({
+            "type": "object",
+            "properties": {
+                "memories": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "text": {"type": "string"},
+                            "kind": {"type": "string", "enum": [
+                                "person", "date", "preference", "plan", "event", "feeling", "fact"
+                            ]},
+                            "importance": {"type": "integer", "enum": [1, 2, 3, 4, 5]},
+                            "replaces": {"type": "array", "items": {"type": "integer"}}
+                        },
+                        "required": ["text", "kind", "importance", "replaces"],
+                        "additionalProperties": false
+                    }
+                }
+            },
+            "required": ["memories"],
+            "additionalProperties": false
+        }),
     }
 }
 

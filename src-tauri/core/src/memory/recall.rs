@@ -24,8 +24,8 @@ use std::collections::HashMap;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::semantic::{self, QueryVector};
-use crate::local::vectors::{self, OwnerKind};
 use crate::store::persona;
+use crate::store::vectors::{self, OwnerKind};
 
 /// A recalled message and how well it matched (higher is better).
 #[derive(Debug, Clone, PartialEq)]

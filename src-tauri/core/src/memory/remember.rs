@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use rusqlite::Connection;
 
 use super::semantic::{self, QueryVector};
-use crate::local::vectors::{self, OwnerKind};
+use crate::store::vectors::{self, OwnerKind};
 
 use crate::store::memories::{self, Memory};
 use crate::store::messages::{self, Message};

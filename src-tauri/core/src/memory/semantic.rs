@@ -32,7 +32,7 @@
 
 use std::collections::HashMap;
 
-use crate::local::vectors::Hit;
+use crate::store::vectors::Hit;
 
 /// A new message's embedding and the model that made it (only vectors from
 /// the same model are compared).

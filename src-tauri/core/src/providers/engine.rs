@@ -14,7 +14,6 @@ use super::formats::{self, Framing, Piece};
 use super::{
     ChatRequest, Completion, Limits, ModelInfo, ProviderConfig, ProviderError, ProviderKind, Usage,
 };
-use crate::local;
 
 /// A reply that did not finish: the words that did arrive are kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,7 +54,10 @@ impl Provider {
         limits: Limits,
     ) -> Result<Provider, ProviderError> {
         if config.kind.is_in_process() {
-            return Self::new_local(config, limits);
+            return Err(ProviderError::new(
+                ProviderErrorKind::Misconfigured,
+                "A local model runs in this process, not over HTTP.",
+            ));
         }
         let url = formats::base(&config);
         let parsed = reqwest::Url::parse(url).map_err(|_| {
@@ -98,91 +100,8 @@ impl Provider {
         })
     }
 
-    /// A provider for a model in the models folder: `config.base_url` is the
-    /// folder, `config.model` the GGUF file in it. Nothing is loaded until the
-    /// first reply (or [`crate::local::chat::load_shared`]).
-    fn new_local(config: ProviderConfig, limits: Limits) -> Result<Provider, ProviderError> {
-        if formats::base(&config).is_empty() {
-            return Err(ProviderError::new(
-                ProviderErrorKind::Misconfigured,
-                "No models folder is set for the local model.",
-            ));
-        }
-        Ok(Provider {
-            http: reqwest::Client::new(),
-            config,
-            key: None,
-            limits,
-        })
-    }
-
     pub fn config(&self) -> &ProviderConfig {
         &self.config
-    }
-
-    /// The GGUF file a local provider runs (`None` for the others).
-    pub fn local_model_path(&self) -> Option<Result<std::path::PathBuf, ProviderError>> {
-        self.config.kind.is_in_process().then(|| {
-            let folder = std::path::Path::new(formats::base(&self.config));
-            if self.config.model.trim().is_empty() {
-                return Err(ProviderError::new(
-                    ProviderErrorKind::Misconfigured,
-                    "No local model is chosen. Pick one in Settings.",
-                ));
-            }
-            local::models::model_path(folder, self.config.model.trim()).map_err(Into::into)
-        })
-    }
-
-    /// The models of the models folder, from their files.
-    async fn list_local_models(&self) -> Result<Vec<ModelInfo>, ProviderError> {
-        let folder = std::path::PathBuf::from(formats::base(&self.config));
-        let models = tokio::task::spawn_blocking(move || local::models::chat_models(&folder))
-            .await
-            .map_err(|_| {
-                ProviderError::new(
-                    ProviderErrorKind::ServerError,
-                    "Listing the models folder failed.",
-                )
-            })??;
-        Ok(models
-            .into_iter()
-            .map(|m| ModelInfo {
-                id: m.file,
-                context_length: m.context_length,
-            })
-            .collect())
-    }
-
-    /// A reply from the local model: loaded once (on a worker thread) and
-    /// kept, then run on a worker thread; see [`local::chat::stream_chat`].
-    async fn stream_local(
-        &self,
-        request: &ChatRequest,
-        cancel: &CancellationToken,
-        on_delta: &mut (dyn FnMut(&str) + Send),
-    ) -> Result<Completion, StreamFailure> {
-        let failed = |error: ProviderError| StreamFailure {
-            error,
-            partial: String::new(),
-            usage: Usage::default(),
-        };
-        let path = match self.local_model_path() {
-            Some(Ok(path)) => path,
-            Some(Err(e)) => return Err(failed(e)),
-            None => {
-                return Err(failed(ProviderError::malformed(
-                    "a local request to a remote provider",
-                )));
-            }
-        };
-        let model = tokio::select! {
-            biased;
-            _ = cancel.cancelled() => return Err(failed(ProviderError::cancelled())),
-            model = local::chat::load_shared(&path, |_| {}) => model.map_err(|e| failed(e.into()))?,
-        };
-        let options = local::GenerateOptions::for_request(request);
-        local::chat::stream_chat(model, request, options, cancel, on_delta).await
     }
 
     fn host(&self) -> String {
@@ -272,9 +191,6 @@ impl Provider {
 
     /// The models this provider offers.
     pub async fn list_models(&self) -> Result<Vec<ModelInfo>, ProviderError> {
-        if self.config.kind.is_in_process() {
-            return self.list_local_models().await;
-        }
         let response = self
             .send(self.http.get(formats::models_url(&self.config)))
             .await?;
@@ -306,9 +222,6 @@ impl Provider {
         cancel: &CancellationToken,
         on_delta: &mut (dyn FnMut(&str) + Send),
     ) -> Result<Completion, StreamFailure> {
-        if self.config.kind.is_in_process() {
-            return self.stream_local(request, cancel, on_delta).await;
-        }
         let body = formats::chat_body(&self.config, request);
         let mut text = String::new();
         let mut usage = Usage::default();

@@ -69,6 +69,16 @@ impl ProviderKind {
         !matches!(self, ProviderKind::Ollama | ProviderKind::Local)
     }
 
+    /// Whether a key can be saved for it: the kinds that need one, and
+    /// OpenAI-compatible servers, which may (OpenAI) or may not (llama.cpp's
+    /// server, LM Studio, vLLM on this computer) want one.
+    pub fn takes_key(self) -> bool {
+        matches!(
+            self,
+            ProviderKind::OpenaiCompatible | ProviderKind::Anthropic
+        )
+    }
+
     /// Whether replies are computed in this process rather than requested
     /// over HTTP.
     pub fn is_in_process(self) -> bool {
@@ -83,6 +93,8 @@ pub struct ProviderInfo {
     pub kind: ProviderKind,
     pub default_base_url: &'static str,
     pub needs_key: bool,
+    /// A key may be saved for it (optional where `needs_key` is false).
+    pub takes_key: bool,
 }
 
 /// Every kind of provider, in the order Settings offers them.
@@ -98,6 +110,7 @@ pub fn catalogue() -> Vec<ProviderInfo> {
         kind,
         default_base_url: kind.default_base_url(),
         needs_key: kind.needs_key(),
+        takes_key: kind.takes_key(),
     })
     .collect()
 }

@@ -231,3 +231,12 @@ pub fn mark_interrupted(conn: &Connection) -> rusqlite::Result<usize> {
         [],
     )
 }
+
+/// Marks reply `id` partial if it is still `streaming` (its writer ended
+/// without saving its end). Returns whether it was.
+pub fn interrupt(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
+    Ok(conn.execute(
+        "UPDATE messages SET status = 'partial' WHERE id = ?1 AND status = 'streaming'",
+        [id],
+    )? > 0)
+}

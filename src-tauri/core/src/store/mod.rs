@@ -8,12 +8,14 @@
 mod backup;
 mod error;
 pub mod fts;
+pub mod jobs;
 pub mod memories;
 pub mod messages;
 mod migrations;
 pub mod moments;
 pub mod persona;
 pub mod settings;
+pub mod vectors;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};

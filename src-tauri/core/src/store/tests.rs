@@ -428,7 +428,7 @@ fn a_daily_copy_is_taken_once_a_day_and_only_the_last_seven_are_kept() {
 
 #[test]
 fn vectors_of_schema_3_give_way_to_compact_ones_and_their_texts_are_embedded_again() {
-    use crate::local::vectors::{self, OwnerKind};
+    use crate::store::vectors::{self, OwnerKind};
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(DATABASE_FILE);
     {

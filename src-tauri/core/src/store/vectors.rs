@@ -32,6 +32,21 @@ impl OwnerKind {
         }
     }
 
+    /// The text of one owner, as [`Self::pending_sql`] reads it.
+    fn text_sql(self) -> &'static str {
+        match self {
+            OwnerKind::Memory => {
+                "SELECT text FROM memories WHERE id = ?1 AND superseded_by IS NULL"
+            }
+            OwnerKind::Moment => {
+                "SELECT trim(title || char(10) || body) FROM moments WHERE id = ?1"
+            }
+            OwnerKind::Message => {
+                "SELECT content FROM messages WHERE id = ?1 AND status IN ('complete', 'partial')"
+            }
+        }
+    }
+
     /// The texts of this kind that have no vector from `model` yet, oldest
     /// first: current memories, moments (title and body), finished messages.
     fn pending_sql(self) -> &'static str {
@@ -129,6 +144,42 @@ pub fn save_many(
         save(&tx, kind, *id, model, v)?;
     }
     tx.commit()
+}
+
+/// Stores the vectors made from `(owner id, text, vector)` whose owner still
+/// holds that very text: one edited or deleted while it was being embedded
+/// gets none (it is embedded again as it is now), so no vector outlives its
+/// text or passes to a later row that reuses the id. Returns how many were kept.
+pub fn save_current(
+    conn: &mut Connection,
+    kind: OwnerKind,
+    model: &str,
+    embedded: &[(i64, String, Vec<f32>)],
+) -> rusqlite::Result<usize> {
+    let tx = conn.transaction()?;
+    let mut kept = 0;
+    for (id, text, v) in embedded {
+        let current: Option<String> = tx
+            .prepare_cached(kind.text_sql())?
+            .query_row([id], |r| r.get(0))
+            .optional()?;
+        if current.as_deref() == Some(text.as_str()) {
+            save(&tx, kind, *id, model, v)?;
+            kept += 1;
+        }
+    }
+    tx.commit()?;
+    Ok(kept)
+}
+
+/// The highest message id with a vector from `model` (0 when none).
+pub fn last_embedded_message(conn: &Connection, model: &str) -> rusqlite::Result<i64> {
+    conn.query_row(
+        "SELECT coalesce(max(owner_id), 0) FROM embeddings
+         WHERE owner_kind = 'message' AND model = ?1",
+        [model],
+        |r| r.get(0),
+    )
 }
 
 /// The vector of one owner and the model that made it.
