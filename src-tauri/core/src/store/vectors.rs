@@ -437,6 +437,67 @@ mod tests {
     }
 
     #[test]
+    fn a_vector_is_kept_only_for_the_text_it_was_made_from() {
+        use crate::store::memories::{self, MemoryDraft, MemoryKind};
+        let (_dir, store) = store();
+        let draft = |text: &str| MemoryDraft {
+            text: text.into(),
+            kind: MemoryKind::Fact,
+            importance: 3,
+        };
+        let (edited, deleted) = store
+            .with(|c| {
+                Ok((
+                    memories::insert(c, &draft("Amy lives in Lisbon."), None, 1)?.id,
+                    memories::insert(c, &draft("Amy has a cat."), None, 1)?.id,
+                ))
+            })
+            .unwrap();
+        // The embedder reads what is pending, and takes its time.
+        let waiting = store
+            .with(|c| pending(c, OwnerKind::Memory, "m", 10))
+            .unwrap();
+        assert_eq!(waiting.len(), 2);
+        // Meanwhile the user edits one memory and deletes the other.
+        store
+            .with(|c| {
+                memories::update(c, edited, &draft("Amy lives in Porto."), 2)?;
+                memories::delete(c, deleted)
+            })
+            .unwrap();
+        let embedded: Vec<(i64, String, Vec<f32>)> = waiting
+            .into_iter()
+            .map(|(id, text)| (id, text, unit(&[1.0, 0.0])))
+            .collect();
+        let kept = store
+            .with(|c| save_current(c, OwnerKind::Memory, "m", &embedded))
+            .unwrap();
+        assert_eq!(kept, 0, "neither text is current any more");
+        assert_eq!(
+            store.with(|c| load(c, OwnerKind::Memory, edited)).unwrap(),
+            None
+        );
+        // A new memory that reuses the deleted one's id inherits nothing.
+        let reused = store
+            .with(|c| memories::insert(c, &draft("Theodore writes letters."), None, 3))
+            .unwrap();
+        assert_eq!(
+            store
+                .with(|c| load(c, OwnerKind::Memory, reused.id))
+                .unwrap(),
+            None
+        );
+        // The edited memory is pending again, with its new words.
+        let again = store
+            .with(|c| pending(c, OwnerKind::Memory, "m", 10))
+            .unwrap();
+        assert!(
+            again.contains(&(edited, "Amy lives in Porto.".to_owned())),
+            "{again:?}"
+        );
+    }
+
+    #[test]
     fn blobs_keep_each_value_to_within_a_percent_of_the_largest() {
         let v = vec![1.0f32, -0.5, 3.25e-3, -1.0, 0.0];
         let blob = to_blob(&v);
