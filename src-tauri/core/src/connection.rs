@@ -7,7 +7,7 @@ use std::sync::Arc;
 use rusqlite::Connection;
 use serde::Serialize;
 
-use crate::AppError;
+use crate::error::AppError;
 use crate::generation::Model;
 use crate::local::LocalModels;
 use crate::local::{self, LocalModel};
@@ -132,7 +132,7 @@ pub fn check_local_model(config: &ProviderConfig, models_dir: &Path) -> Result<(
         Ok(())
     } else {
         Err(AppError {
-            code: crate::ErrorCode::ModelNotFound,
+            code: crate::error::ErrorCode::ModelNotFound,
             message: format!(
                 "The model “{}” is not in the models folder ({}). Import it in Settings, or choose another.",
                 config.model,
@@ -256,7 +256,7 @@ pub fn hello_request(user_name: Option<&str>) -> ChatRequest {
 
 impl From<ProviderError> for AppError {
     fn from(e: ProviderError) -> Self {
-        use crate::ErrorCode as C;
+        use crate::error::ErrorCode as C;
         let code = match e.kind {
             ProviderErrorKind::NoKey => C::NoKey,
             ProviderErrorKind::BadKey => C::BadKey,
@@ -309,7 +309,7 @@ mod tests {
     fn addresses_that_cannot_work_are_refused_with_an_example() {
         for bad in ["localhost:1234", "ftp://x", "http://", "not a url"] {
             let e = normalise(config(bad)).unwrap_err();
-            assert_eq!(e.code, crate::ErrorCode::InvalidInput, "{bad}");
+            assert_eq!(e.code, crate::error::ErrorCode::InvalidInput, "{bad}");
             assert!(
                 e.message.contains("https://api.openai.com/v1"),
                 "{}",
@@ -327,7 +327,7 @@ mod tests {
         assert_eq!(c.model, "SmolLM2.gguf");
         for bad in ["", "notes.txt", "../x.gguf", "a/b.gguf", ".gguf"] {
             let e = normalise(local_config(bad)).unwrap_err();
-            assert_eq!(e.code, crate::ErrorCode::InvalidInput, "{bad:?}");
+            assert_eq!(e.code, crate::error::ErrorCode::InvalidInput, "{bad:?}");
             assert!(e.message.ends_with('.'), "{}", e.message);
         }
     }
@@ -339,7 +339,7 @@ mod tests {
         let config = local_config("absent.gguf");
         let runtime = LocalModels::new();
         let e = model(&config, &secrets, Limits::default(), dir.path(), &runtime).unwrap_err();
-        assert_eq!(e.code, crate::ErrorCode::ModelNotFound);
+        assert_eq!(e.code, crate::error::ErrorCode::ModelNotFound);
         assert!(
             e.message
                 .contains("“absent.gguf” is not in the models folder"),

@@ -3,8 +3,6 @@
 
 use serde::Serialize;
 
-use crate::store::StoreError;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
@@ -54,23 +52,6 @@ impl AppError {
         AppError {
             code: ErrorCode::Keyring,
             message: message.into(),
-        }
-    }
-}
-
-impl From<StoreError> for AppError {
-    fn from(e: StoreError) -> Self {
-        let code = match &e {
-            StoreError::TooNew { .. } => ErrorCode::DatabaseTooNew,
-            StoreError::Corrupt { .. } => ErrorCode::DatabaseCorrupt,
-            StoreError::Busy { .. } => ErrorCode::DatabaseBusy,
-            StoreError::Io { .. } => ErrorCode::Io,
-            StoreError::Sqlite { .. } | StoreError::Migration { .. } => ErrorCode::Database,
-            StoreError::Invalid(_) => ErrorCode::InvalidInput,
-        };
-        AppError {
-            code,
-            message: e.to_string(),
         }
     }
 }

@@ -17,13 +17,13 @@ use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
 use super::prompt::{self, Budget, Prompt, PromptInput};
+use crate::error::{AppError, ErrorCode};
 use crate::generation::{Model, StreamEvent};
 use crate::memory::semantic::QueryVector;
 use crate::memory::{extract, remember};
 use crate::providers::{ChatRequest, ProviderErrorKind, Usage};
 use crate::store::messages::{self, Ending, Message, MessageStatus, Role};
 use crate::store::{Store, memories, persona};
-use crate::{AppError, ErrorCode};
 
 /// The user's message and the reply being written to it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]

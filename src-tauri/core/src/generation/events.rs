@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
-use crate::AppError;
+use crate::error::AppError;
 use crate::providers::{StreamFailure, Usage};
 use crate::store::messages::Message;
 

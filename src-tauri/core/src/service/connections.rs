@@ -7,12 +7,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::connection::{self, ConnectionCheck, ProviderSettings};
+use crate::error::{AppError, ErrorCode};
 use crate::generation::{GenEvent, Model, StreamEvent};
 use crate::local::{self, LoadProgress, LocalError, LocalModel};
 use crate::providers::{self, Limits, ModelInfo, ProviderConfig, ProviderError, ProviderKind};
 use crate::secrets::{Endpoint, KeyStatus};
 use crate::store::persona;
-use crate::{AppError, ErrorCode};
 
 use super::{Hearth, blocking};
 

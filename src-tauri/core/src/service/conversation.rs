@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::companion::prompt::Budget;
 use crate::companion::setup::{self, Introduction, SetupAnswers};
 use crate::companion::turn::{self, Start, Turn};
+use crate::error::{AppError, ErrorCode};
 use crate::generation::StreamEvent;
 use crate::jobs::Job;
 use crate::memory::semantic::QueryVector;
@@ -14,7 +15,6 @@ use crate::store::messages::{self, Message, MessageStatus, Role};
 use crate::store::moments::{self, Moment};
 use crate::store::now_ms;
 use crate::store::persona::{self, Persona};
-use crate::{AppError, ErrorCode};
 
 use super::Hearth;
 

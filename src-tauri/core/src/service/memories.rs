@@ -7,8 +7,8 @@ use std::time::Instant;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::AppError;
 use crate::companion::turn;
+use crate::error::AppError;
 use crate::jobs::{Job, Outcome};
 use crate::local::DEFAULT_EMBEDDING_MODEL;
 use crate::local::embed::{Embedder, embed_blocking};

@@ -19,13 +19,13 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::OnceCell;
 
+use crate::error::{AppError, ErrorCode};
 use crate::generation::Streams;
 use crate::jobs::{Job, Outcome, Scheduler};
 use crate::local::LocalModels;
 use crate::preferences::{self, Preferences, Theme};
 use crate::secrets::Secrets;
 use crate::store::{self, Store};
-use crate::{AppError, ErrorCode};
 
 pub use connections::ActiveModel;
 pub use conversation::{StartedTurn, TurnStart};

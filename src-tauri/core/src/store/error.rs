@@ -1,5 +1,6 @@
 use std::path::{Path, PathBuf};
 
+use crate::error::{AppError, ErrorCode as Code};
 use rusqlite::ErrorCode;
 
 /// Why the journal could not be opened or used.
@@ -91,5 +92,22 @@ impl Unplaced {
 impl From<rusqlite::Error> for Unplaced {
     fn from(e: rusqlite::Error) -> Self {
         Unplaced::Sqlite(e)
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        let code = match &e {
+            StoreError::TooNew { .. } => Code::DatabaseTooNew,
+            StoreError::Corrupt { .. } => Code::DatabaseCorrupt,
+            StoreError::Busy { .. } => Code::DatabaseBusy,
+            StoreError::Io { .. } => Code::Io,
+            StoreError::Sqlite { .. } | StoreError::Migration { .. } => Code::Database,
+            StoreError::Invalid(_) => Code::InvalidInput,
+        };
+        AppError {
+            code,
+            message: e.to_string(),
+        }
     }
 }

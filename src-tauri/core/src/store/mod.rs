@@ -131,8 +131,8 @@ impl Store {
     /// (validation as well as SQLite).
     pub fn run<T>(
         &self,
-        f: impl FnOnce(&mut Connection) -> Result<T, crate::AppError>,
-    ) -> Result<T, crate::AppError> {
+        f: impl FnOnce(&mut Connection) -> Result<T, crate::error::AppError>,
+    ) -> Result<T, crate::error::AppError> {
         f(&mut self.lock())
     }
 
