@@ -13,6 +13,7 @@
 //! Each chat request takes the next [`Step`] of the script (a plain reply when
 //! the script is empty); every request is recorded for assertions.
 
+mod checks;
 mod wire;
 
 use std::collections::VecDeque;

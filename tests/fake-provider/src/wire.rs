@@ -12,6 +12,7 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
+use crate::checks::check_key;
 use crate::{Recorded, State, Step};
 
 type Shared = Extract<Arc<Mutex<State>>>;
@@ -23,7 +24,7 @@ pub enum Format {
     Ollama,
 }
 
-fn lock(state: &Arc<Mutex<State>>) -> std::sync::MutexGuard<'_, State> {
+pub(crate) fn lock(state: &Arc<Mutex<State>>) -> std::sync::MutexGuard<'_, State> {
     state.lock().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -44,48 +45,6 @@ fn record(state: &Arc<Mutex<State>>, method: &Method, uri: &Uri, headers: &Heade
         at: Instant::now(),
     };
     lock(state).requests.push(recorded);
-}
-
-/// The key the request presents in its format's header.
-fn presented_key(format: Format, headers: &HeaderMap) -> Option<String> {
-    let value = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    match format {
-        Format::Anthropic => value("x-api-key").map(str::to_owned),
-        Format::OpenAi | Format::Ollama => value("authorization")
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::to_owned),
-    }
-}
-
-/// 401 in the format's shape, or `None` when the key is right (or not required).
-fn check_key(state: &Arc<Mutex<State>>, format: Format, headers: &HeaderMap) -> Option<Response> {
-    let expected = lock(state).key.clone()?;
-    if format == Format::Ollama
-        || presented_key(format, headers).as_deref() == Some(expected.as_str())
-    {
-        return None;
-    }
-    let given = presented_key(format, headers).unwrap_or_default();
-    // OpenAI echoes a masked form of the wrong key: keep that, so clients are
-    // tested for not passing provider text about keys through.
-    let masked = format!(
-        "{}****{}",
-        given.chars().take(3).collect::<String>(),
-        given
-            .chars()
-            .rev()
-            .take(4)
-            .collect::<String>()
-            .chars()
-            .rev()
-            .collect::<String>()
-    );
-    Some(error_response(
-        format,
-        401,
-        &format!("Incorrect API key provided: {masked}"),
-        None,
-    ))
 }
 
 fn error_type(format: Format, code: u16) -> &'static str {
@@ -116,7 +75,12 @@ fn error_body(format: Format, code: u16, message: &str) -> Value {
     }
 }
 
-fn error_response(format: Format, code: u16, message: &str, retry_after: Option<u32>) -> Response {
+pub(crate) fn error_response(
+    format: Format,
+    code: u16,
+    message: &str,
+    retry_after: Option<u32>,
+) -> Response {
     let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = (
         status,

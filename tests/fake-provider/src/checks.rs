@@ -1,0 +1,56 @@
+//! What the fake refuses before taking a step of its script, as the real
+//! APIs do.
+
+use std::sync::{Arc, Mutex};
+
+use axum::http::HeaderMap;
+use axum::response::Response;
+
+use crate::State;
+use crate::wire::{Format, error_response, lock};
+
+/// The key the request presents in its format's header.
+fn presented_key(format: Format, headers: &HeaderMap) -> Option<String> {
+    let value = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    match format {
+        Format::Anthropic => value("x-api-key").map(str::to_owned),
+        Format::OpenAi | Format::Ollama => value("authorization")
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::to_owned),
+    }
+}
+
+/// 401 in the format's shape, or `None` when the key is right (or not required).
+pub(crate) fn check_key(
+    state: &Arc<Mutex<State>>,
+    format: Format,
+    headers: &HeaderMap,
+) -> Option<Response> {
+    let expected = lock(state).key.clone()?;
+    if format == Format::Ollama
+        || presented_key(format, headers).as_deref() == Some(expected.as_str())
+    {
+        return None;
+    }
+    let given = presented_key(format, headers).unwrap_or_default();
+    // OpenAI echoes a masked form of the wrong key: keep that, so clients are
+    // tested for not passing provider text about keys through.
+    let masked = format!(
+        "{}****{}",
+        given.chars().take(3).collect::<String>(),
+        given
+            .chars()
+            .rev()
+            .take(4)
+            .collect::<String>()
+            .chars()
+            .rev()
+            .collect::<String>()
+    );
+    Some(error_response(
+        format,
+        401,
+        &format!("Incorrect API key provided: {masked}"),
+        None,
+    ))
+}
