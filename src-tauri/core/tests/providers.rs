@@ -507,3 +507,23 @@ async fn a_local_ollama_is_detected_with_its_models() {
     .await;
     assert_eq!(none, None);
 }
+
+#[tokio::test]
+async fn an_absurd_retry_after_is_reported_as_later_not_waited_for() {
+    let server = FakeProvider::start().await;
+    server.script([Step::Status {
+        code: 429,
+        retry_after: Some(u32::MAX),
+        message: "quota".into(),
+    }]);
+    let (_, result) = stream(&provider(&server, ProviderKind::OpenaiCompatible, KEY)).await;
+    let error = result.unwrap_err().error;
+    assert_eq!(error.kind, ProviderErrorKind::RateLimited);
+    assert!(error.retry_after.unwrap() > limits().max_wait);
+    assert!(
+        error.message.ends_with("Try again later."),
+        "{}",
+        error.message
+    );
+    assert_eq!(server.requests().len(), 1);
+}

@@ -501,6 +501,20 @@ where
     Ok((text, usage))
 }
 
+/// The longest wait a provider can ask for. Anything longer, negative or not
+/// a number reads as this: far longer than Hearth waits on its own, so it is
+/// reported to the user instead.
+const LONGEST_RETRY_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
+
+fn seconds(secs: f64) -> Duration {
+    // NaN fails both comparisons.
+    if secs >= 0.0 && secs <= LONGEST_RETRY_AFTER.as_secs_f64() {
+        Duration::from_secs_f64(secs)
+    } else {
+        LONGEST_RETRY_AFTER
+    }
+}
+
 /// Retry-After in seconds or as an HTTP date; also `retry-after-ms`.
 fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     let value = |name: &str| {
@@ -510,17 +524,17 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
             .map(str::trim)
     };
     if let Some(ms) = value("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
-        return Some(Duration::from_millis(ms.max(0.0) as u64));
+        return Some(seconds(ms / 1000.0));
     }
     let v = value("retry-after")?;
     if let Ok(secs) = v.parse::<f64>() {
-        return Some(Duration::from_secs_f64(secs.max(0.0)));
+        return Some(seconds(secs));
     }
     let at = chrono::DateTime::parse_from_rfc2822(v).ok()?;
-    let secs = (at.with_timezone(&chrono::Utc) - chrono::Utc::now())
+    let ms = (at.with_timezone(&chrono::Utc) - chrono::Utc::now())
         .num_milliseconds()
         .max(0);
-    Some(Duration::from_millis(secs as u64))
+    Some(seconds(ms as f64 / 1000.0))
 }
 
 /// The human part of a provider's error body, in any of the three shapes.
@@ -553,5 +567,24 @@ mod tests {
             Some(Duration::ZERO),
             "a date in the past means now"
         );
+    }
+
+    #[test]
+    fn absurd_retry_after_values_are_a_long_wait_not_a_panic() {
+        for value in ["1e20", "inf", "-inf", "NaN", "-5", "1e308"] {
+            for name in ["retry-after", "retry-after-ms"] {
+                let mut h = reqwest::header::HeaderMap::new();
+                h.insert(name, value.parse().unwrap());
+                let wait = retry_after(&h).unwrap();
+                assert_eq!(wait, LONGEST_RETRY_AFTER, "{name}: {value}");
+                assert!(wait > Limits::default().max_wait, "{name}: {value}");
+            }
+        }
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert(
+            "retry-after",
+            "Fri, 31 Dec 9999 23:59:59 GMT".parse().unwrap(),
+        );
+        assert_eq!(retry_after(&h), Some(LONGEST_RETRY_AFTER));
     }
 }
