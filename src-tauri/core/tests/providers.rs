@@ -468,6 +468,15 @@ async fn missing_keys_and_bad_addresses_are_refused_before_any_request() {
     )
     .unwrap_err();
     assert_eq!(e.kind, ProviderErrorKind::NoKey);
+    assert!(
+        Provider::new(
+            config(ProviderKind::OpenaiCompatible, "http://127.0.0.1:8080/v1"),
+            None,
+            limits()
+        )
+        .is_ok(),
+        "an OpenAI-compatible server on this computer may need no key"
+    );
     let e = Provider::new(
         config(ProviderKind::Ollama, "localhost:11434"),
         None,
@@ -526,4 +535,38 @@ async fn an_absurd_retry_after_is_reported_as_later_not_waited_for() {
         error.message
     );
     assert_eq!(server.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn an_openai_compatible_server_that_needs_no_key_works_without_one() {
+    let server = FakeProvider::start().await;
+    server.script([Step::reply(["No key ", "needed."])]);
+    let config = ProviderConfig {
+        kind: ProviderKind::OpenaiCompatible,
+        base_url: server.base_url(Format::OpenAi),
+        model: "fake-small".into(),
+        context_length: None,
+    };
+    let p = Provider::new(config, None, limits()).unwrap();
+    let (deltas, result) = stream(&p).await;
+    assert_eq!(result.unwrap().text, "No key needed.");
+    assert_eq!(deltas, ["No key ", "needed."]);
+    assert_eq!(p.list_models().await.unwrap().len(), 2);
+    for request in server.requests() {
+        assert_eq!(request.header("authorization"), None, "{}", request.path);
+    }
+
+    // The same server, once it wants a key: the user is told to add one.
+    server.require_key(KEY);
+    let (_, result) = stream(&p).await;
+    let listed = p.list_models().await.unwrap_err();
+    for error in [result.unwrap_err().error, listed] {
+        assert_eq!(error.kind, ProviderErrorKind::NoKey);
+        assert!(
+            error.message.contains("Add one in Settings"),
+            "{}",
+            error.message
+        );
+    }
+    assert_eq!(server.requests().len(), 4, "a missing key is not retried");
 }

@@ -32,7 +32,15 @@ pub(crate) fn check_key(
     {
         return None;
     }
-    let given = presented_key(format, headers).unwrap_or_default();
+    let Some(given) = presented_key(format, headers) else {
+        let message = match format {
+            Format::Anthropic => "x-api-key header is required",
+            _ => {
+                "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."
+            }
+        };
+        return Some(error_response(format, 401, message, None));
+    };
     // OpenAI echoes a masked form of the wrong key: keep that, so clients are
     // tested for not passing provider text about keys through.
     let masked = format!(

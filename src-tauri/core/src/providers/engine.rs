@@ -74,7 +74,7 @@ impl Provider {
             ));
         }
         let key = key.filter(|k| !k.trim().is_empty());
-        if config.kind.needs_key() && key.is_none() {
+        if config.kind.requires_key() && key.is_none() {
             return Err(ProviderError::new(
                 ProviderErrorKind::NoKey,
                 "No API key is set for this provider. Add one in Settings.",
@@ -263,11 +263,14 @@ impl Provider {
             .as_deref()
             .and_then(provider_message)
             .map(|t| redact(&t, self.key.as_deref()));
-        Err(ProviderError::for_status(
-            status.as_u16(),
-            retry_after,
-            text.as_deref(),
-        ))
+        let error = ProviderError::for_status(status.as_u16(), retry_after, text.as_deref());
+        if error.kind == ProviderErrorKind::BadKey && self.key.is_none() {
+            return Err(ProviderError::new(
+                ProviderErrorKind::NoKey,
+                format!("{} asks for an API key. Add one in Settings.", self.host()),
+            ));
+        }
+        Err(error)
     }
 
     /// The models this provider offers.

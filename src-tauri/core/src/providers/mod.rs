@@ -64,9 +64,18 @@ impl ProviderKind {
         }
     }
 
-    /// Whether calls need an API key (a local Ollama or local model does not).
+    /// Whether this kind takes an API key: Settings offers a key field and
+    /// calls send the stored key (a local Ollama or local model takes none).
     pub fn needs_key(self) -> bool {
         !matches!(self, ProviderKind::Ollama | ProviderKind::Local)
+    }
+
+    /// Whether calls are refused before any request when no key is set.
+    /// Only Anthropic: an OpenAI-compatible server on this computer
+    /// (llama.cpp's server, LM Studio, vLLM) often takes no key, so one is
+    /// sent only when set.
+    pub fn requires_key(self) -> bool {
+        matches!(self, ProviderKind::Anthropic)
     }
 
     /// Whether replies are computed in this process rather than requested
