@@ -570,3 +570,66 @@ async fn an_openai_compatible_server_that_needs_no_key_works_without_one() {
     }
     assert_eq!(server.requests().len(), 4, "a missing key is not retried");
 }
+
+#[tokio::test]
+async fn a_redirect_is_not_followed_with_the_key() {
+    for kind in [ProviderKind::OpenaiCompatible, ProviderKind::Anthropic] {
+        let target = FakeProvider::start().await;
+        let redirector = FakeProvider::start().await;
+        redirector.redirect_to(&format!("http://{}", target.addr()));
+        let config = ProviderConfig {
+            kind,
+            base_url: redirector.base_url(format(kind)),
+            model: "fake-small".into(),
+            context_length: None,
+        };
+        let p = Provider::new(config, Some(KEY.into()), limits()).unwrap();
+        let (_, result) = stream(&p).await;
+        let error = result.unwrap_err().error;
+        let listed = p.list_models().await.unwrap_err();
+        for error in [&error, &listed] {
+            assert_eq!(error.kind, ProviderErrorKind::Misconfigured, "{kind:?}");
+            assert!(
+                error.message.contains(
+                    "Hearth does not follow redirects with your key. Use the final address"
+                ),
+                "{kind:?}: {}",
+                error.message
+            );
+            assert!(
+                error.message.contains(&target.addr().to_string()),
+                "{kind:?}: the sentence names where it was sent: {}",
+                error.message
+            );
+            assert_no_key(&error.message);
+        }
+        assert_eq!(redirector.requests().len(), 2, "{kind:?}: asked once each");
+        for request in target.requests() {
+            for (_, value) in &request.headers {
+                assert_no_key(value);
+            }
+        }
+        assert!(
+            target.requests().is_empty(),
+            "{kind:?}: the redirect was not followed"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_keyless_request_may_follow_a_redirect() {
+    let target = FakeProvider::start().await;
+    let redirector = FakeProvider::start().await;
+    redirector.redirect_to(&format!("http://{}", target.addr()));
+    target.script([Step::reply(["Here ", "instead."])]);
+    let config = ProviderConfig {
+        kind: ProviderKind::OpenaiCompatible,
+        base_url: redirector.base_url(Format::OpenAi),
+        model: "fake-small".into(),
+        context_length: None,
+    };
+    let p = Provider::new(config, None, limits()).unwrap();
+    let (_, result) = stream(&p).await;
+    assert_eq!(result.unwrap().text, "Here instead.");
+    assert_eq!(target.requests()[0].path, "/v1/chat/completions");
+}

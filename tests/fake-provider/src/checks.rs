@@ -1,9 +1,10 @@
 //! What the fake refuses before taking a step of its script, as the real
-//! APIs do.
+//! APIs do; and the redirect it answers when told to.
 
 use std::sync::{Arc, Mutex};
 
-use axum::http::HeaderMap;
+use axum::body::Body;
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::Response;
 
 use crate::State;
@@ -61,4 +62,17 @@ pub(crate) fn check_key(
         &format!("Incorrect API key provided: {masked}"),
         None,
     ))
+}
+
+/// A 307 to the same path under the redirect origin, when one is set.
+pub(crate) fn redirected(state: &Arc<Mutex<State>>, uri: &Uri) -> Option<Response> {
+    let origin = lock(state).redirect_to.clone()?;
+    let path = uri.path_and_query().map_or("/", |p| p.as_str());
+    Some(
+        Response::builder()
+            .status(StatusCode::TEMPORARY_REDIRECT)
+            .header(header::LOCATION, format!("{origin}{path}"))
+            .body(Body::empty())
+            .unwrap(),
+    )
 }

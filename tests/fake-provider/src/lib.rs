@@ -101,6 +101,8 @@ pub(crate) struct State {
     pub sent: Vec<Instant>,
     /// Fired by the test to cut a `DropAfter` stream.
     pub drop_now: Arc<tokio::sync::Notify>,
+    /// When set, every request is answered 307 to the same path under this origin.
+    pub redirect_to: Option<String>,
 }
 
 /// A running fake provider; stops when dropped.
@@ -158,6 +160,13 @@ impl FakeProvider {
     /// Requires every request to carry `key`.
     pub fn require_key(&self, key: &str) {
         self.lock().key = Some(key.to_owned());
+    }
+
+    /// Answers every request (after recording it) with `307 Temporary
+    /// Redirect` to the same path and query under `origin`
+    /// (e.g. `http://127.0.0.1:1234`).
+    pub fn redirect_to(&self, origin: &str) {
+        self.lock().redirect_to = Some(origin.trim_end_matches('/').to_owned());
     }
 
     pub fn set_models(&self, models: &[&str]) {

@@ -12,7 +12,7 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
-use crate::checks::check_key;
+use crate::checks::{check_key, redirected};
 use crate::{Recorded, State, Step};
 
 type Shared = Extract<Arc<Mutex<State>>>;
@@ -419,6 +419,9 @@ async fn chat(
     body: Bytes,
 ) -> Response {
     record(&state, &method, &uri, &headers, &body);
+    if let Some(redirect) = redirected(&state, &uri) {
+        return redirect;
+    }
     if let Some(refused) = check_key(&state, format, &headers) {
         return refused;
     }
@@ -509,6 +512,9 @@ pub async fn models(
     headers: HeaderMap,
 ) -> Response {
     record(&state, &method, &uri, &headers, b"");
+    if let Some(redirect) = redirected(&state, &uri) {
+        return redirect;
+    }
     let format = if headers.contains_key("anthropic-version") {
         Format::Anthropic
     } else {
@@ -539,6 +545,9 @@ pub async fn ollama_tags(
     headers: HeaderMap,
 ) -> Response {
     record(&state, &method, &uri, &headers, b"");
+    if let Some(redirect) = redirected(&state, &uri) {
+        return redirect;
+    }
     let models = lock(&state).models.clone();
     axum::Json(json!({"models": models.iter().map(|m| json!({
         "name": m, "model": m, "modified_at": "2026-11-01T00:00:00Z", "size": 98_000_000_u64,
@@ -555,6 +564,9 @@ pub async fn ollama_show(
     body: Bytes,
 ) -> Response {
     record(&state, &method, &uri, &headers, &body);
+    if let Some(redirect) = redirected(&state, &uri) {
+        return redirect;
+    }
     axum::Json(json!({"details": {"family": "llama"}, "model_info": {
         "general.architecture": "llama", "llama.context_length": 8192}}))
     .into_response()

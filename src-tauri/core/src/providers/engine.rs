@@ -80,8 +80,15 @@ impl Provider {
                 "No API key is set for this provider. Add one in Settings.",
             ));
         }
+        // A redirect would carry the key to another address (reqwest drops
+        // Authorization across hosts, but not x-api-key): with a key, follow none.
+        let redirects = match key {
+            Some(_) => reqwest::redirect::Policy::none(),
+            None => reqwest::redirect::Policy::default(),
+        };
         let http = reqwest::Client::builder()
             .connect_timeout(limits.connect)
+            .redirect(redirects)
             .user_agent(concat!("Hearth/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| {
@@ -254,6 +261,9 @@ impl Provider {
         if status.is_success() {
             return Ok(response);
         }
+        if status.is_redirection() {
+            return Err(self.redirected(&response));
+        }
         let retry_after = retry_after(response.headers());
         let body = tokio::time::timeout(self.limits.idle, response.bytes())
             .await
@@ -271,6 +281,31 @@ impl Provider {
             ));
         }
         Err(error)
+    }
+
+    /// A 3xx answer, which Hearth does not follow (see [`Provider::new`]).
+    fn redirected(&self, response: &reqwest::Response) -> ProviderError {
+        let to = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|l| response.url().join(l).ok())
+            .map(|u| redact(u.as_str(), self.key.as_deref()));
+        let to = match to {
+            Some(url) => format!("another address ({url})"),
+            None => "another address".to_owned(),
+        };
+        let why = match self.key {
+            Some(_) => "; Hearth does not follow redirects with your key",
+            None => "",
+        };
+        ProviderError::new(
+            ProviderErrorKind::Misconfigured,
+            format!(
+                "{} answered with a redirect to {to}{why}. Use the final address in Settings.",
+                self.host()
+            ),
+        )
     }
 
     /// The models this provider offers.
