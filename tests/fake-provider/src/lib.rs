@@ -10,8 +10,16 @@
 //! - Ollama: `POST /api/chat` (NDJSON), `GET /api/tags`, `POST /api/show`,
 //!   `GET /api/version`.
 //!
+//! Structured answers are taken as each API documents them: OpenAI's
+//! `response_format` (json_schema checked as strict mode does, json_object
+//! only when the messages mention JSON), Ollama's `format`, and Anthropic's
+//! forced tool (`tool_choice` of type tool), whose answer streams as a
+//! `tool_use` block of `input_json_delta` events.
+//!
 //! Each chat request takes the next [`Step`] of the script (a plain reply when
-//! the script is empty); every request is recorded for assertions.
+//! the script is empty); every request is recorded for assertions. A request
+//! the API would refuse (a bad key, a malformed structured-answer field) is
+//! answered 400/401 without taking a step.
 
 mod checks;
 mod wire;
@@ -101,6 +109,8 @@ pub(crate) struct State {
     pub sent: Vec<Instant>,
     /// Fired by the test to cut a `DropAfter` stream.
     pub drop_now: Arc<tokio::sync::Notify>,
+    /// `response_format` types answered with 400, as a server that lacks them does.
+    pub refused_formats: Vec<&'static str>,
     /// When set, every request is answered 307 to the same path under this origin.
     pub redirect_to: Option<String>,
 }
@@ -160,6 +170,18 @@ impl FakeProvider {
     /// Requires every request to carry `key`.
     pub fn require_key(&self, key: &str) {
         self.lock().key = Some(key.to_owned());
+    }
+
+    /// Refuses `response_format` of type json_schema with a 400 and an
+    /// OpenAI-shaped error, as older llama.cpp servers and other
+    /// OpenAI-compatible servers without structured outputs do.
+    pub fn refuse_json_schema(&self) {
+        self.lock().refused_formats = vec!["json_schema"];
+    }
+
+    /// Refuses every `response_format` (json_schema and json_object) with a 400.
+    pub fn refuse_response_format(&self) {
+        self.lock().refused_formats = vec!["json_schema", "json_object"];
     }
 
     /// Answers every request (after recording it) with `307 Temporary

@@ -12,7 +12,7 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
-use crate::checks::{check_key, redirected};
+use crate::checks::{check_key, check_request, redirected};
 use crate::{Recorded, State, Step};
 
 type Shared = Extract<Arc<Mutex<State>>>;
@@ -182,6 +182,9 @@ impl Framer for OpenAiFramer {
 struct AnthropicFramer {
     model: String,
     prompt_tokens: usize,
+    /// The tool the request forced (`tool_choice` of type tool): the answer
+    /// then streams as that tool's input, in `input_json_delta` events.
+    tool: Option<String>,
 }
 
 fn sse(event: &str, data: Value) -> String {
@@ -193,7 +196,13 @@ impl Framer for AnthropicFramer {
         "text/event-stream"
     }
     fn start(&self) -> Vec<String> {
-        vec![
+        let block = match &self.tool {
+            Some(name) => {
+                json!({"type": "tool_use", "id": "toolu_fake", "name": name, "input": {}})
+            }
+            None => json!({"type": "text", "text": ""}),
+        };
+        let mut out = vec![
             sse(
                 "message_start",
                 json!({"type": "message_start", "message": {
@@ -203,20 +212,31 @@ impl Framer for AnthropicFramer {
             ),
             sse(
                 "content_block_start",
-                json!({"type": "content_block_start", "index": 0,
-                "content_block": {"type": "text", "text": ""}}),
+                json!({"type": "content_block_start", "index": 0, "content_block": block}),
             ),
             sse("ping", json!({"type": "ping"})),
-        ]
+        ];
+        if self.tool.is_some() {
+            // A tool's input begins with an empty fragment.
+            out.push(self.delta(""));
+        }
+        out
     }
     fn delta(&self, text: &str) -> String {
+        let delta = match self.tool {
+            Some(_) => json!({"type": "input_json_delta", "partial_json": text}),
+            None => json!({"type": "text_delta", "text": text}),
+        };
         sse(
             "content_block_delta",
-            json!({"type": "content_block_delta", "index": 0,
-            "delta": {"type": "text_delta", "text": text}}),
+            json!({"type": "content_block_delta", "index": 0, "delta": delta}),
         )
     }
     fn finish(&self, completion_tokens: usize) -> Vec<String> {
+        let stop_reason = match self.tool {
+            Some(_) => "tool_use",
+            None => "end_turn",
+        };
         vec![
             sse(
                 "content_block_stop",
@@ -225,7 +245,7 @@ impl Framer for AnthropicFramer {
             sse(
                 "message_delta",
                 json!({"type": "message_delta",
-                "delta": {"stop_reason": "end_turn", "stop_sequence": null},
+                "delta": {"stop_reason": stop_reason, "stop_sequence": null},
                 "usage": {"output_tokens": completion_tokens}}),
             ),
             sse("message_stop", json!({"type": "message_stop"})),
@@ -303,6 +323,7 @@ pub fn render(format: Format, chunks: &[String]) -> Vec<String> {
             &AnthropicFramer {
                 model,
                 prompt_tokens: 42,
+                tool: None,
             },
             chunks,
         ),
@@ -431,6 +452,9 @@ async fn chat(
     let Ok(request) = serde_json::from_slice::<Value>(&body) else {
         return error_response(format, 400, "the request body is not valid JSON", None);
     };
+    if let Some(refused) = check_request(&state, format, &request) {
+        return refused;
+    }
     let step = next_step(&state);
     if matches!(step, Step::Hang) {
         std::future::pending::<Infallible>().await;
@@ -453,15 +477,21 @@ async fn chat(
                 step,
             )
         }
-        Format::Anthropic => stream_response(
-            state,
-            format,
-            AnthropicFramer {
-                model,
-                prompt_tokens,
-            },
-            step,
-        ),
+        Format::Anthropic => {
+            let tool = (request["tool_choice"]["type"] == "tool")
+                .then(|| request["tool_choice"]["name"].as_str().map(str::to_owned))
+                .flatten();
+            stream_response(
+                state,
+                format,
+                AnthropicFramer {
+                    model,
+                    prompt_tokens,
+                    tool,
+                },
+                step,
+            )
+        }
         Format::Ollama => stream_response(
             state,
             format,

@@ -43,6 +43,21 @@ impl std::fmt::Debug for Provider {
     }
 }
 
+/// A failed attempt, with the HTTP status when the server answered with one.
+struct Failed {
+    error: ProviderError,
+    status: Option<u16>,
+}
+
+impl From<ProviderError> for Failed {
+    fn from(error: ProviderError) -> Self {
+        Failed {
+            error,
+            status: None,
+        }
+    }
+}
+
 /// One framed piece of a stream: the SSE event name (empty for NDJSON) and its data.
 type Frame = (String, String);
 type Frames = Pin<Box<dyn Stream<Item = Result<Frame, ProviderError>> + Send>>;
@@ -248,10 +263,7 @@ impl Provider {
 
     /// Sends a request; non-success statuses become errors. The key only ever
     /// goes into the request's headers.
-    async fn send(
-        &self,
-        request: reqwest::RequestBuilder,
-    ) -> Result<reqwest::Response, ProviderError> {
+    async fn send(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response, Failed> {
         let request = formats::authorise(self.config.kind, request, self.key.as_deref());
         let response = tokio::time::timeout(self.limits.response, request.send())
             .await
@@ -262,7 +274,7 @@ impl Provider {
             return Ok(response);
         }
         if status.is_redirection() {
-            return Err(self.redirected(&response));
+            return Err(self.redirected(&response).into());
         }
         let retry_after = retry_after(response.headers());
         let body = tokio::time::timeout(self.limits.idle, response.bytes())
@@ -273,14 +285,17 @@ impl Provider {
             .as_deref()
             .and_then(provider_message)
             .map(|t| redact(&t, self.key.as_deref()));
-        let error = ProviderError::for_status(status.as_u16(), retry_after, text.as_deref());
+        let mut error = ProviderError::for_status(status.as_u16(), retry_after, text.as_deref());
         if error.kind == ProviderErrorKind::BadKey && self.key.is_none() {
-            return Err(ProviderError::new(
+            error = ProviderError::new(
                 ProviderErrorKind::NoKey,
                 format!("{} asks for an API key. Add one in Settings.", self.host()),
-            ));
+            );
         }
-        Err(error)
+        Err(Failed {
+            error,
+            status: Some(status.as_u16()),
+        })
     }
 
     /// A 3xx answer, which Hearth does not follow (see [`Provider::new`]).
@@ -315,7 +330,8 @@ impl Provider {
         }
         let response = self
             .send(self.http.get(formats::models_url(&self.config)))
-            .await?;
+            .await
+            .map_err(|f| f.error)?;
         let body = tokio::time::timeout(self.limits.idle, response.json::<serde_json::Value>())
             .await
             .map_err(|_| self.idle_timeout())?
@@ -337,7 +353,9 @@ impl Provider {
     /// arrives. Failures before the first piece of text are retried with
     /// backoff (honouring Retry-After); after it, a failure returns what
     /// arrived, so no text is ever duplicated. Cancelling `cancel` drops the
-    /// connection at once.
+    /// connection at once. An OpenAI-compatible server that refuses the
+    /// request's `response_format` (400 or 422) is asked again with
+    /// json_object, then with none.
     pub async fn stream_chat(
         &self,
         request: &ChatRequest,
@@ -347,7 +365,7 @@ impl Provider {
         if self.config.kind.is_in_process() {
             return self.stream_local(request, cancel, on_delta).await;
         }
-        let body = formats::chat_body(&self.config, request);
+        let mut body = formats::chat_body(&self.config, request);
         let mut text = String::new();
         let mut usage = Usage::default();
         let mut stop = None;
@@ -356,10 +374,10 @@ impl Provider {
             let run = self.attempt(&body, on_delta, &mut text, &mut usage, &mut stop);
             let outcome = tokio::select! {
                 biased;
-                _ = cancel.cancelled() => Err(ProviderError::cancelled()),
+                _ = cancel.cancelled() => Err(ProviderError::cancelled().into()),
                 outcome = run => outcome,
             };
-            let error = match outcome {
+            let Failed { error, status } = match outcome {
                 Ok(()) => {
                     return Ok(Completion {
                         text,
@@ -369,6 +387,17 @@ impl Provider {
                 }
                 Err(e) => e,
             };
+            if text.is_empty()
+                && matches!(status, Some(400 | 422))
+                && let Some(simpler) = formats::fallback(self.config.kind, &body)
+            {
+                tracing::info!(
+                    status,
+                    "the server refused the response_format; asking with less"
+                );
+                body = simpler;
+                continue;
+            }
             let wait = self.retry_wait(&error, attempt, text.is_empty());
             let Some(wait) = wait else {
                 return Err(StreamFailure {
@@ -417,7 +446,7 @@ impl Provider {
         text: &mut String,
         usage: &mut Usage,
         stop: &mut Option<String>,
-    ) -> Result<(), ProviderError> {
+    ) -> Result<(), Failed> {
         let response = self
             .send(self.http.post(formats::chat_url(&self.config)).json(body))
             .await?;
@@ -434,7 +463,8 @@ impl Provider {
                     Err(ProviderError::new(
                         ProviderErrorKind::Dropped,
                         "The connection to the provider was cut in the middle of the reply.",
-                    ))
+                    )
+                    .into())
                 };
             };
             let (event, data) = frame?;

@@ -145,12 +145,19 @@ pub struct ChatRequest {
     pub max_tokens: u32,
     pub temperature: Option<f32>,
     /// When set, the answer must be JSON following this schema; each
-    /// provider is asked for it the way it documents.
+    /// provider is asked for it the way it documents (OpenAI-compatible:
+    /// `response_format` json_schema, falling back to json_object then to
+    /// none when the server refuses it; Ollama: `format`; Anthropic: one
+    /// forced tool). The reply's text is then the JSON itself. The prompt
+    /// should still ask for JSON, for servers that ignore or refuse it.
     pub schema: Option<JsonSchema>,
 }
 
 /// A JSON schema an answer must follow, with a short name (providers that
-/// take a name want `[a-zA-Z0-9_-]`).
+/// take a name want `[a-zA-Z0-9_-]`). The schema should be an object type
+/// with `additionalProperties: false` and every property required: OpenAI's
+/// strict mode refuses anything else (Hearth then falls back to json_object)
+/// and Anthropic's tool input must be an object.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JsonSchema {
     pub name: &'static str,
