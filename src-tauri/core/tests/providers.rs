@@ -785,3 +785,19 @@ async fn a_refused_request_is_asked_with_less_at_most_twice_then_reported() {
     assert_eq!(result.unwrap_err().error.kind, ProviderErrorKind::Rejected);
     assert_eq!(server.requests().len(), 1);
 }
+
+#[tokio::test]
+async fn every_format_sends_the_reply_budget() {
+    for kind in ProviderKind::REMOTE {
+        let server = FakeProvider::start().await;
+        let (_, result) = stream(&provider(&server, kind, KEY)).await;
+        result.unwrap();
+        let body = &server.requests()[0].body;
+        let budget = match kind {
+            ProviderKind::OpenaiCompatible | ProviderKind::Anthropic => &body["max_tokens"],
+            ProviderKind::Ollama => &body["options"]["num_predict"],
+            ProviderKind::Local => unreachable!(),
+        };
+        assert_eq!(budget, &json!(256), "{kind:?}");
+    }
+}
