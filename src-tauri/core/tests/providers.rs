@@ -4,10 +4,11 @@
 use std::time::{Duration, Instant};
 
 use hearth_core::providers::{
-    ChatMessage, ChatRequest, ChatRole, Limits, Provider, ProviderConfig, ProviderErrorKind,
-    ProviderKind, StreamFailure,
+    ChatMessage, ChatRequest, ChatRole, JsonSchema, Limits, Provider, ProviderConfig,
+    ProviderErrorKind, ProviderKind, StreamFailure,
 };
 use hearth_fake_provider::{FakeProvider, Format, Step};
+use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 const KEY: &str = "sk-test-5f3a9c1e7b2d4680a1b2c3d4wxyz";
@@ -56,15 +57,46 @@ fn request() -> ChatRequest {
     }
 }
 
-async fn stream(
-    p: &Provider,
-) -> (
+/// A request for an answer in JSON, following a small strict schema.
+fn structured_request() -> ChatRequest {
+    ChatRequest {
+        messages: vec![ChatMessage {
+            role: ChatRole::User,
+            content: "How do I sound today? Answer in JSON.".into(),
+        }],
+        schema: Some(JsonSchema {
+            name: "mood",
+            schema: mood_schema(),
+        }),
+        ..request()
+    }
+}
+
+fn mood_schema() -> serde_json::Value {
+    json!({
+        "type": "object",
+        "properties": {"mood": {"type": "string"}, "score": {"type": "integer"}},
+        "required": ["mood", "score"],
+        "additionalProperties": false,
+    })
+}
+
+/// The JSON answer the fake sends, in pieces.
+const MOOD_JSON: [&str; 3] = ["{\"mood\": ", "\"warm\", \"score\"", ": 7}"];
+
+type Streamed = (
     Vec<String>,
     Result<hearth_core::providers::Completion, StreamFailure>,
-) {
+);
+
+async fn stream(p: &Provider) -> Streamed {
+    stream_request(p, &request()).await
+}
+
+async fn stream_request(p: &Provider, request: &ChatRequest) -> Streamed {
     let mut deltas = Vec::new();
     let result = p
-        .stream_chat(&request(), &CancellationToken::new(), &mut |d: &str| {
+        .stream_chat(request, &CancellationToken::new(), &mut |d: &str| {
             deltas.push(d.to_owned())
         })
         .await;
@@ -468,6 +500,15 @@ async fn missing_keys_and_bad_addresses_are_refused_before_any_request() {
     )
     .unwrap_err();
     assert_eq!(e.kind, ProviderErrorKind::NoKey);
+    assert!(
+        Provider::new(
+            config(ProviderKind::OpenaiCompatible, "http://127.0.0.1:8080/v1"),
+            None,
+            limits()
+        )
+        .is_ok(),
+        "an OpenAI-compatible server on this computer may need no key"
+    );
     let e = Provider::new(
         config(ProviderKind::Ollama, "localhost:11434"),
         None,
@@ -506,4 +547,257 @@ async fn a_local_ollama_is_detected_with_its_models() {
     )
     .await;
     assert_eq!(none, None);
+}
+
+#[tokio::test]
+async fn an_absurd_retry_after_is_reported_as_later_not_waited_for() {
+    let server = FakeProvider::start().await;
+    server.script([Step::Status {
+        code: 429,
+        retry_after: Some(u32::MAX),
+        message: "quota".into(),
+    }]);
+    let (_, result) = stream(&provider(&server, ProviderKind::OpenaiCompatible, KEY)).await;
+    let error = result.unwrap_err().error;
+    assert_eq!(error.kind, ProviderErrorKind::RateLimited);
+    assert!(error.retry_after.unwrap() > limits().max_wait);
+    assert!(
+        error.message.ends_with("Try again later."),
+        "{}",
+        error.message
+    );
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn an_openai_compatible_server_that_needs_no_key_works_without_one() {
+    let server = FakeProvider::start().await;
+    server.script([Step::reply(["No key ", "needed."])]);
+    let config = ProviderConfig {
+        kind: ProviderKind::OpenaiCompatible,
+        base_url: server.base_url(Format::OpenAi),
+        model: "fake-small".into(),
+        context_length: None,
+    };
+    let p = Provider::new(config, None, limits()).unwrap();
+    let (deltas, result) = stream(&p).await;
+    assert_eq!(result.unwrap().text, "No key needed.");
+    assert_eq!(deltas, ["No key ", "needed."]);
+    assert_eq!(p.list_models().await.unwrap().len(), 2);
+    for request in server.requests() {
+        assert_eq!(request.header("authorization"), None, "{}", request.path);
+    }
+
+    // The same server, once it wants a key: the user is told to add one.
+    server.require_key(KEY);
+    let (_, result) = stream(&p).await;
+    let listed = p.list_models().await.unwrap_err();
+    for error in [result.unwrap_err().error, listed] {
+        assert_eq!(error.kind, ProviderErrorKind::NoKey);
+        assert!(
+            error.message.contains("Add one in Settings"),
+            "{}",
+            error.message
+        );
+    }
+    assert_eq!(server.requests().len(), 4, "a missing key is not retried");
+}
+
+#[tokio::test]
+async fn a_redirect_is_not_followed_with_the_key() {
+    for kind in [ProviderKind::OpenaiCompatible, ProviderKind::Anthropic] {
+        let target = FakeProvider::start().await;
+        let redirector = FakeProvider::start().await;
+        redirector.redirect_to(&format!("http://{}", target.addr()));
+        let config = ProviderConfig {
+            kind,
+            base_url: redirector.base_url(format(kind)),
+            model: "fake-small".into(),
+            context_length: None,
+        };
+        let p = Provider::new(config, Some(KEY.into()), limits()).unwrap();
+        let (_, result) = stream(&p).await;
+        let error = result.unwrap_err().error;
+        let listed = p.list_models().await.unwrap_err();
+        for error in [&error, &listed] {
+            assert_eq!(error.kind, ProviderErrorKind::Misconfigured, "{kind:?}");
+            assert!(
+                error.message.contains(
+                    "Hearth does not follow redirects with your key. Use the final address"
+                ),
+                "{kind:?}: {}",
+                error.message
+            );
+            assert!(
+                error.message.contains(&target.addr().to_string()),
+                "{kind:?}: the sentence names where it was sent: {}",
+                error.message
+            );
+            assert_no_key(&error.message);
+        }
+        assert_eq!(redirector.requests().len(), 2, "{kind:?}: asked once each");
+        for request in target.requests() {
+            for (_, value) in &request.headers {
+                assert_no_key(value);
+            }
+        }
+        assert!(
+            target.requests().is_empty(),
+            "{kind:?}: the redirect was not followed"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_keyless_request_may_follow_a_redirect() {
+    let target = FakeProvider::start().await;
+    let redirector = FakeProvider::start().await;
+    redirector.redirect_to(&format!("http://{}", target.addr()));
+    target.script([Step::reply(["Here ", "instead."])]);
+    let config = ProviderConfig {
+        kind: ProviderKind::OpenaiCompatible,
+        base_url: redirector.base_url(Format::OpenAi),
+        model: "fake-small".into(),
+        context_length: None,
+    };
+    let p = Provider::new(config, None, limits()).unwrap();
+    let (_, result) = stream(&p).await;
+    assert_eq!(result.unwrap().text, "Here instead.");
+    assert_eq!(target.requests()[0].path, "/v1/chat/completions");
+}
+
+#[tokio::test]
+async fn each_format_asks_for_a_schema_as_documented_and_streams_the_json_as_text() {
+    for kind in ProviderKind::REMOTE {
+        let server = FakeProvider::start().await;
+        server.require_key(KEY);
+        server.script([Step::reply(MOOD_JSON)]);
+        let (deltas, result) =
+            stream_request(&provider(&server, kind, KEY), &structured_request()).await;
+        let done = result.unwrap_or_else(|f| panic!("{kind:?}: {f:?}"));
+        assert_eq!(done.text, MOOD_JSON.concat(), "{kind:?}");
+        assert_eq!(deltas, MOOD_JSON, "{kind:?}: streamed piece by piece");
+        let answer: serde_json::Value = serde_json::from_str(&done.text).unwrap();
+        assert_eq!(answer, json!({"mood": "warm", "score": 7}));
+
+        let body = &server.requests()[0].body;
+        match kind {
+            ProviderKind::OpenaiCompatible => {
+                assert_eq!(
+                    body["response_format"],
+                    json!({"type": "json_schema", "json_schema": {
+                        "name": "mood", "schema": mood_schema(), "strict": true}})
+                );
+                assert!(body.get("tools").is_none() && body.get("format").is_none());
+            }
+            ProviderKind::Anthropic => {
+                assert_eq!(
+                    body["tools"],
+                    json!([{"name": "mood", "description": "Give the answer in this shape.",
+                        "input_schema": mood_schema()}])
+                );
+                assert_eq!(body["tool_choice"], json!({"type": "tool", "name": "mood"}));
+                assert!(body.get("response_format").is_none());
+                assert_eq!(done.stop_reason.as_deref(), Some("tool_use"));
+            }
+            ProviderKind::Ollama => {
+                assert_eq!(body["format"], mood_schema());
+                assert!(body.get("response_format").is_none() && body.get("tools").is_none());
+            }
+            ProviderKind::Local => unreachable!(),
+        }
+    }
+}
+
+#[tokio::test]
+async fn without_a_schema_no_format_field_is_sent() {
+    for kind in ProviderKind::REMOTE {
+        let server = FakeProvider::start().await;
+        let (_, result) = stream(&provider(&server, kind, KEY)).await;
+        result.unwrap();
+        let body = &server.requests()[0].body;
+        for field in ["response_format", "tools", "tool_choice", "format"] {
+            assert!(body.get(field).is_none(), "{kind:?}: {field}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_server_that_refuses_json_schema_is_asked_again_with_json_object() {
+    let server = FakeProvider::start().await;
+    server.refuse_json_schema();
+    server.script([Step::reply(MOOD_JSON)]);
+    let p = provider(&server, ProviderKind::OpenaiCompatible, KEY);
+    let (deltas, result) = stream_request(&p, &structured_request()).await;
+    assert_eq!(result.unwrap().text, MOOD_JSON.concat());
+    assert_eq!(deltas, MOOD_JSON);
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(requests[0].body["response_format"]["type"], "json_schema");
+    assert_eq!(
+        requests[1].body["response_format"],
+        json!({"type": "json_object"})
+    );
+    assert_eq!(requests[1].body["messages"], requests[0].body["messages"]);
+}
+
+#[tokio::test]
+async fn a_server_that_refuses_every_response_format_is_asked_without_one() {
+    let server = FakeProvider::start().await;
+    server.refuse_response_format();
+    server.script([Step::reply(MOOD_JSON)]);
+    let p = provider(&server, ProviderKind::OpenaiCompatible, KEY);
+    let (_, result) = stream_request(&p, &structured_request()).await;
+    assert_eq!(result.unwrap().text, MOOD_JSON.concat());
+    let requests = server.requests();
+    let formats: Vec<_> = requests
+        .iter()
+        .map(|r| r.body.get("response_format").map(|f| f["type"].clone()))
+        .collect();
+    assert_eq!(
+        formats,
+        [Some(json!("json_schema")), Some(json!("json_object")), None]
+    );
+    assert_eq!(requests[2].body["max_tokens"], 256);
+}
+
+#[tokio::test]
+async fn a_refused_request_is_asked_with_less_at_most_twice_then_reported() {
+    let server = FakeProvider::start().await;
+    let refused = |code| Step::Status {
+        code,
+        retry_after: None,
+        message: "bad request".into(),
+    };
+    server.script([refused(422), refused(400), refused(400)]);
+    let p = provider(&server, ProviderKind::OpenaiCompatible, KEY);
+    let (_, result) = stream_request(&p, &structured_request()).await;
+    assert_eq!(result.unwrap_err().error.kind, ProviderErrorKind::Rejected);
+    let requests = server.requests();
+    assert_eq!(requests.len(), 3);
+    assert!(requests[2].body.get("response_format").is_none());
+
+    // A plain request has nothing to drop: a 400 is reported at once.
+    let server = FakeProvider::start().await;
+    server.script([refused(400)]);
+    let p = provider(&server, ProviderKind::OpenaiCompatible, KEY);
+    let (_, result) = stream(&p).await;
+    assert_eq!(result.unwrap_err().error.kind, ProviderErrorKind::Rejected);
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn every_format_sends_the_reply_budget() {
+    for kind in ProviderKind::REMOTE {
+        let server = FakeProvider::start().await;
+        let (_, result) = stream(&provider(&server, kind, KEY)).await;
+        result.unwrap();
+        let body = &server.requests()[0].body;
+        let budget = match kind {
+            ProviderKind::OpenaiCompatible | ProviderKind::Anthropic => &body["max_tokens"],
+            ProviderKind::Ollama => &body["options"]["num_predict"],
+            ProviderKind::Local => unreachable!(),
+        };
+        assert_eq!(budget, &json!(256), "{kind:?}");
+    }
 }

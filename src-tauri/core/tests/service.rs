@@ -44,7 +44,7 @@ async fn hearth(dir: &std::path::Path, server: &FakeProvider, format: Format) ->
         context_length: Some(8_192),
     };
     h.save_provider(config).await.unwrap();
-    if kind(format).needs_key() {
+    if kind(format).takes_key() {
         h.set_api_key(kind(format), server.base_url(format), KEY.into())
             .await
             .unwrap();

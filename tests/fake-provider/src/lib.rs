@@ -10,9 +10,18 @@
 //! - Ollama: `POST /api/chat` (NDJSON), `GET /api/tags`, `POST /api/show`,
 //!   `GET /api/version`.
 //!
+//! Structured answers are taken as each API documents them: OpenAI's
+//! `response_format` (json_schema checked as strict mode does, json_object
+//! only when the messages mention JSON), Ollama's `format`, and Anthropic's
+//! forced tool (`tool_choice` of type tool), whose answer streams as a
+//! `tool_use` block of `input_json_delta` events.
+//!
 //! Each chat request takes the next [`Step`] of the script (a plain reply when
-//! the script is empty); every request is recorded for assertions.
+//! the script is empty); every request is recorded for assertions. A request
+//! the API would refuse (a bad key, a malformed structured-answer field) is
+//! answered 400/401 without taking a step.
 
+mod checks;
 mod wire;
 
 use std::collections::VecDeque;
@@ -100,6 +109,10 @@ pub(crate) struct State {
     pub sent: Vec<Instant>,
     /// Fired by the test to cut a `DropAfter` stream.
     pub drop_now: Arc<tokio::sync::Notify>,
+    /// `response_format` types answered with 400, as a server that lacks them does.
+    pub refused_formats: Vec<&'static str>,
+    /// When set, every request is answered 307 to the same path under this origin.
+    pub redirect_to: Option<String>,
 }
 
 /// A running fake provider; stops when dropped.
@@ -157,6 +170,25 @@ impl FakeProvider {
     /// Requires every request to carry `key`.
     pub fn require_key(&self, key: &str) {
         self.lock().key = Some(key.to_owned());
+    }
+
+    /// Refuses `response_format` of type json_schema with a 400 and an
+    /// OpenAI-shaped error, as older llama.cpp servers and other
+    /// OpenAI-compatible servers without structured outputs do.
+    pub fn refuse_json_schema(&self) {
+        self.lock().refused_formats = vec!["json_schema"];
+    }
+
+    /// Refuses every `response_format` (json_schema and json_object) with a 400.
+    pub fn refuse_response_format(&self) {
+        self.lock().refused_formats = vec!["json_schema", "json_object"];
+    }
+
+    /// Answers every request (after recording it) with `307 Temporary
+    /// Redirect` to the same path and query under `origin`
+    /// (e.g. `http://127.0.0.1:1234`).
+    pub fn redirect_to(&self, origin: &str) {
+        self.lock().redirect_to = Some(origin.trim_end_matches('/').to_owned());
     }
 
     pub fn set_models(&self, models: &[&str]) {

@@ -12,6 +12,7 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
+use crate::checks::{check_key, check_request, redirected};
 use crate::{Recorded, State, Step};
 
 type Shared = Extract<Arc<Mutex<State>>>;
@@ -23,7 +24,7 @@ pub enum Format {
     Ollama,
 }
 
-fn lock(state: &Arc<Mutex<State>>) -> std::sync::MutexGuard<'_, State> {
+pub(crate) fn lock(state: &Arc<Mutex<State>>) -> std::sync::MutexGuard<'_, State> {
     state.lock().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -44,48 +45,6 @@ fn record(state: &Arc<Mutex<State>>, method: &Method, uri: &Uri, headers: &Heade
         at: Instant::now(),
     };
     lock(state).requests.push(recorded);
-}
-
-/// The key the request presents in its format's header.
-fn presented_key(format: Format, headers: &HeaderMap) -> Option<String> {
-    let value = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    match format {
-        Format::Anthropic => value("x-api-key").map(str::to_owned),
-        Format::OpenAi | Format::Ollama => value("authorization")
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::to_owned),
-    }
-}
-
-/// 401 in the format's shape, or `None` when the key is right (or not required).
-fn check_key(state: &Arc<Mutex<State>>, format: Format, headers: &HeaderMap) -> Option<Response> {
-    let expected = lock(state).key.clone()?;
-    if format == Format::Ollama
-        || presented_key(format, headers).as_deref() == Some(expected.as_str())
-    {
-        return None;
-    }
-    let given = presented_key(format, headers).unwrap_or_default();
-    // OpenAI echoes a masked form of the wrong key: keep that, so clients are
-    // tested for not passing provider text about keys through.
-    let masked = format!(
-        "{}****{}",
-        given.chars().take(3).collect::<String>(),
-        given
-            .chars()
-            .rev()
-            .take(4)
-            .collect::<String>()
-            .chars()
-            .rev()
-            .collect::<String>()
-    );
-    Some(error_response(
-        format,
-        401,
-        &format!("Incorrect API key provided: {masked}"),
-        None,
-    ))
 }
 
 fn error_type(format: Format, code: u16) -> &'static str {
@@ -116,7 +75,12 @@ fn error_body(format: Format, code: u16, message: &str) -> Value {
     }
 }
 
-fn error_response(format: Format, code: u16, message: &str, retry_after: Option<u32>) -> Response {
+pub(crate) fn error_response(
+    format: Format,
+    code: u16,
+    message: &str,
+    retry_after: Option<u32>,
+) -> Response {
     let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = (
         status,
@@ -218,6 +182,9 @@ impl Framer for OpenAiFramer {
 struct AnthropicFramer {
     model: String,
     prompt_tokens: usize,
+    /// The tool the request forced (`tool_choice` of type tool): the answer
+    /// then streams as that tool's input, in `input_json_delta` events.
+    tool: Option<String>,
 }
 
 fn sse(event: &str, data: Value) -> String {
@@ -229,7 +196,13 @@ impl Framer for AnthropicFramer {
         "text/event-stream"
     }
     fn start(&self) -> Vec<String> {
-        vec![
+        let block = match &self.tool {
+            Some(name) => {
+                json!({"type": "tool_use", "id": "toolu_fake", "name": name, "input": {}})
+            }
+            None => json!({"type": "text", "text": ""}),
+        };
+        let mut out = vec![
             sse(
                 "message_start",
                 json!({"type": "message_start", "message": {
@@ -239,20 +212,31 @@ impl Framer for AnthropicFramer {
             ),
             sse(
                 "content_block_start",
-                json!({"type": "content_block_start", "index": 0,
-                "content_block": {"type": "text", "text": ""}}),
+                json!({"type": "content_block_start", "index": 0, "content_block": block}),
             ),
             sse("ping", json!({"type": "ping"})),
-        ]
+        ];
+        if self.tool.is_some() {
+            // A tool's input begins with an empty fragment.
+            out.push(self.delta(""));
+        }
+        out
     }
     fn delta(&self, text: &str) -> String {
+        let delta = match self.tool {
+            Some(_) => json!({"type": "input_json_delta", "partial_json": text}),
+            None => json!({"type": "text_delta", "text": text}),
+        };
         sse(
             "content_block_delta",
-            json!({"type": "content_block_delta", "index": 0,
-            "delta": {"type": "text_delta", "text": text}}),
+            json!({"type": "content_block_delta", "index": 0, "delta": delta}),
         )
     }
     fn finish(&self, completion_tokens: usize) -> Vec<String> {
+        let stop_reason = match self.tool {
+            Some(_) => "tool_use",
+            None => "end_turn",
+        };
         vec![
             sse(
                 "content_block_stop",
@@ -261,7 +245,7 @@ impl Framer for AnthropicFramer {
             sse(
                 "message_delta",
                 json!({"type": "message_delta",
-                "delta": {"stop_reason": "end_turn", "stop_sequence": null},
+                "delta": {"stop_reason": stop_reason, "stop_sequence": null},
                 "usage": {"output_tokens": completion_tokens}}),
             ),
             sse("message_stop", json!({"type": "message_stop"})),
@@ -339,6 +323,7 @@ pub fn render(format: Format, chunks: &[String]) -> Vec<String> {
             &AnthropicFramer {
                 model,
                 prompt_tokens: 42,
+                tool: None,
             },
             chunks,
         ),
@@ -455,6 +440,9 @@ async fn chat(
     body: Bytes,
 ) -> Response {
     record(&state, &method, &uri, &headers, &body);
+    if let Some(redirect) = redirected(&state, &uri) {
+        return redirect;
+    }
     if let Some(refused) = check_key(&state, format, &headers) {
         return refused;
     }
@@ -464,6 +452,9 @@ async fn chat(
     let Ok(request) = serde_json::from_slice::<Value>(&body) else {
         return error_response(format, 400, "the request body is not valid JSON", None);
     };
+    if let Some(refused) = check_request(&state, format, &request) {
+        return refused;
+    }
     let step = next_step(&state);
     if matches!(step, Step::Hang) {
         std::future::pending::<Infallible>().await;
@@ -486,15 +477,21 @@ async fn chat(
                 step,
             )
         }
-        Format::Anthropic => stream_response(
-            state,
-            format,
-            AnthropicFramer {
-                model,
-                prompt_tokens,
-            },
-            step,
-        ),
+        Format::Anthropic => {
+            let tool = (request["tool_choice"]["type"] == "tool")
+                .then(|| request["tool_choice"]["name"].as_str().map(str::to_owned))
+                .flatten();
+            stream_response(
+                state,
+                format,
+                AnthropicFramer {
+                    model,
+                    prompt_tokens,
+                    tool,
+                },
+                step,
+            )
+        }
         Format::Ollama => stream_response(
             state,
             format,
@@ -545,6 +542,9 @@ pub async fn models(
     headers: HeaderMap,
 ) -> Response {
     record(&state, &method, &uri, &headers, b"");
+    if let Some(redirect) = redirected(&state, &uri) {
+        return redirect;
+    }
     let format = if headers.contains_key("anthropic-version") {
         Format::Anthropic
     } else {
@@ -575,6 +575,9 @@ pub async fn ollama_tags(
     headers: HeaderMap,
 ) -> Response {
     record(&state, &method, &uri, &headers, b"");
+    if let Some(redirect) = redirected(&state, &uri) {
+        return redirect;
+    }
     let models = lock(&state).models.clone();
     axum::Json(json!({"models": models.iter().map(|m| json!({
         "name": m, "model": m, "modified_at": "2026-11-01T00:00:00Z", "size": 98_000_000_u64,
@@ -591,6 +594,9 @@ pub async fn ollama_show(
     body: Bytes,
 ) -> Response {
     record(&state, &method, &uri, &headers, &body);
+    if let Some(redirect) = redirected(&state, &uri) {
+        return redirect;
+    }
     axum::Json(json!({"details": {"family": "llama"}, "model_info": {
         "general.architecture": "llama", "llama.context_length": 8192}}))
     .into_response()

@@ -42,6 +42,21 @@ impl std::fmt::Debug for Provider {
     }
 }
 
+/// A failed attempt, with the HTTP status when the server answered with one.
+struct Failed {
+    error: ProviderError,
+    status: Option<u16>,
+}
+
+impl From<ProviderError> for Failed {
+    fn from(error: ProviderError) -> Self {
+        Failed {
+            error,
+            status: None,
+        }
+    }
+}
+
 /// One framed piece of a stream: the SSE event name (empty for NDJSON) and its data.
 type Frame = (String, String);
 type Frames = Pin<Box<dyn Stream<Item = Result<Frame, ProviderError>> + Send>>;
@@ -76,14 +91,21 @@ impl Provider {
             ));
         }
         let key = key.filter(|k| !k.trim().is_empty());
-        if config.kind.needs_key() && key.is_none() {
+        if config.kind.requires_key() && key.is_none() {
             return Err(ProviderError::new(
                 ProviderErrorKind::NoKey,
                 "No API key is set for this provider. Add one in Settings.",
             ));
         }
+        // A redirect would carry the key to another address (reqwest drops
+        // Authorization across hosts, but not x-api-key): with a key, follow none.
+        let redirects = match key {
+            Some(_) => reqwest::redirect::Policy::none(),
+            None => reqwest::redirect::Policy::default(),
+        };
         let http = reqwest::Client::builder()
             .connect_timeout(limits.connect)
+            .redirect(redirects)
             .user_agent(concat!("Hearth/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| {
@@ -160,10 +182,7 @@ impl Provider {
 
     /// Sends a request; non-success statuses become errors. The key only ever
     /// goes into the request's headers.
-    async fn send(
-        &self,
-        request: reqwest::RequestBuilder,
-    ) -> Result<reqwest::Response, ProviderError> {
+    async fn send(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response, Failed> {
         let request = formats::authorise(self.config.kind, request, self.key.as_deref());
         let response = tokio::time::timeout(self.limits.response, request.send())
             .await
@@ -172,6 +191,9 @@ impl Provider {
         let status = response.status();
         if status.is_success() {
             return Ok(response);
+        }
+        if status.is_redirection() {
+            return Err(self.redirected(&response).into());
         }
         let retry_after = retry_after(response.headers());
         let body = tokio::time::timeout(self.limits.idle, response.bytes())
@@ -182,18 +204,50 @@ impl Provider {
             .as_deref()
             .and_then(provider_message)
             .map(|t| redact(&t, self.key.as_deref()));
-        Err(ProviderError::for_status(
-            status.as_u16(),
-            retry_after,
-            text.as_deref(),
-        ))
+        let mut error = ProviderError::for_status(status.as_u16(), retry_after, text.as_deref());
+        if error.kind == ProviderErrorKind::BadKey && self.key.is_none() {
+            error = ProviderError::new(
+                ProviderErrorKind::NoKey,
+                format!("{} asks for an API key. Add one in Settings.", self.host()),
+            );
+        }
+        Err(Failed {
+            error,
+            status: Some(status.as_u16()),
+        })
+    }
+
+    /// A 3xx answer, which Hearth does not follow (see [`Provider::new`]).
+    fn redirected(&self, response: &reqwest::Response) -> ProviderError {
+        let to = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|l| response.url().join(l).ok())
+            .map(|u| redact(u.as_str(), self.key.as_deref()));
+        let to = match to {
+            Some(url) => format!("another address ({url})"),
+            None => "another address".to_owned(),
+        };
+        let why = match self.key {
+            Some(_) => "; Hearth does not follow redirects with your key",
+            None => "",
+        };
+        ProviderError::new(
+            ProviderErrorKind::Misconfigured,
+            format!(
+                "{} answered with a redirect to {to}{why}. Use the final address in Settings.",
+                self.host()
+            ),
+        )
     }
 
     /// The models this provider offers.
     pub async fn list_models(&self) -> Result<Vec<ModelInfo>, ProviderError> {
         let response = self
             .send(self.http.get(formats::models_url(&self.config)))
-            .await?;
+            .await
+            .map_err(|f| f.error)?;
         let body = tokio::time::timeout(self.limits.idle, response.json::<serde_json::Value>())
             .await
             .map_err(|_| self.idle_timeout())?
@@ -215,14 +269,16 @@ impl Provider {
     /// arrives. Failures before the first piece of text are retried with
     /// backoff (honouring Retry-After); after it, a failure returns what
     /// arrived, so no text is ever duplicated. Cancelling `cancel` drops the
-    /// connection at once.
+    /// connection at once. An OpenAI-compatible server that refuses the
+    /// request's `response_format` (400 or 422) is asked again with
+    /// json_object, then with none.
     pub async fn stream_chat(
         &self,
         request: &ChatRequest,
         cancel: &CancellationToken,
         on_delta: &mut (dyn FnMut(&str) + Send),
     ) -> Result<Completion, StreamFailure> {
-        let body = formats::chat_body(&self.config, request);
+        let mut body = formats::chat_body(&self.config, request);
         let mut text = String::new();
         let mut usage = Usage::default();
         let mut stop = None;
@@ -231,10 +287,10 @@ impl Provider {
             let run = self.attempt(&body, on_delta, &mut text, &mut usage, &mut stop);
             let outcome = tokio::select! {
                 biased;
-                _ = cancel.cancelled() => Err(ProviderError::cancelled()),
+                _ = cancel.cancelled() => Err(ProviderError::cancelled().into()),
                 outcome = run => outcome,
             };
-            let error = match outcome {
+            let Failed { error, status } = match outcome {
                 Ok(()) => {
                     return Ok(Completion {
                         text,
@@ -244,6 +300,17 @@ impl Provider {
                 }
                 Err(e) => e,
             };
+            if text.is_empty()
+                && matches!(status, Some(400 | 422))
+                && let Some(simpler) = formats::fallback(self.config.kind, &body)
+            {
+                tracing::info!(
+                    status,
+                    "the server refused the response_format; asking with less"
+                );
+                body = simpler;
+                continue;
+            }
             let wait = self.retry_wait(&error, attempt, text.is_empty());
             let Some(wait) = wait else {
                 return Err(StreamFailure {
@@ -292,7 +359,7 @@ impl Provider {
         text: &mut String,
         usage: &mut Usage,
         stop: &mut Option<String>,
-    ) -> Result<(), ProviderError> {
+    ) -> Result<(), Failed> {
         let response = self
             .send(self.http.post(formats::chat_url(&self.config)).json(body))
             .await?;
@@ -309,7 +376,8 @@ impl Provider {
                     Err(ProviderError::new(
                         ProviderErrorKind::Dropped,
                         "The connection to the provider was cut in the middle of the reply.",
-                    ))
+                    )
+                    .into())
                 };
             };
             let (event, data) = frame?;
@@ -414,6 +482,20 @@ where
     Ok((text, usage))
 }
 
+/// The longest wait a provider can ask for. Anything longer, negative or not
+/// a number reads as this: far longer than Hearth waits on its own, so it is
+/// reported to the user instead.
+const LONGEST_RETRY_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
+
+fn seconds(secs: f64) -> Duration {
+    // NaN fails both comparisons.
+    if secs >= 0.0 && secs <= LONGEST_RETRY_AFTER.as_secs_f64() {
+        Duration::from_secs_f64(secs)
+    } else {
+        LONGEST_RETRY_AFTER
+    }
+}
+
 /// Retry-After in seconds or as an HTTP date; also `retry-after-ms`.
 fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     let value = |name: &str| {
@@ -423,17 +505,17 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
             .map(str::trim)
     };
     if let Some(ms) = value("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
-        return Some(Duration::from_millis(ms.max(0.0) as u64));
+        return Some(seconds(ms / 1000.0));
     }
     let v = value("retry-after")?;
     if let Ok(secs) = v.parse::<f64>() {
-        return Some(Duration::from_secs_f64(secs.max(0.0)));
+        return Some(seconds(secs));
     }
     let at = chrono::DateTime::parse_from_rfc2822(v).ok()?;
-    let secs = (at.with_timezone(&chrono::Utc) - chrono::Utc::now())
+    let ms = (at.with_timezone(&chrono::Utc) - chrono::Utc::now())
         .num_milliseconds()
         .max(0);
-    Some(Duration::from_millis(secs as u64))
+    Some(seconds(ms as f64 / 1000.0))
 }
 
 /// The human part of a provider's error body, in any of the three shapes.
@@ -466,5 +548,24 @@ mod tests {
             Some(Duration::ZERO),
             "a date in the past means now"
         );
+    }
+
+    #[test]
+    fn absurd_retry_after_values_are_a_long_wait_not_a_panic() {
+        for value in ["1e20", "inf", "-inf", "NaN", "-5", "1e308"] {
+            for name in ["retry-after", "retry-after-ms"] {
+                let mut h = reqwest::header::HeaderMap::new();
+                h.insert(name, value.parse().unwrap());
+                let wait = retry_after(&h).unwrap();
+                assert_eq!(wait, LONGEST_RETRY_AFTER, "{name}: {value}");
+                assert!(wait > Limits::default().max_wait, "{name}: {value}");
+            }
+        }
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert(
+            "retry-after",
+            "Fri, 31 Dec 9999 23:59:59 GMT".parse().unwrap(),
+        );
+        assert_eq!(retry_after(&h), Some(LONGEST_RETRY_AFTER));
     }
 }

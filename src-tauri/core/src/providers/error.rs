@@ -102,10 +102,13 @@ impl ProviderError {
             429 => (
                 RateLimited,
                 match retry_after {
-                    Some(d) => format!(
+                    Some(d) if d < Duration::from_secs(60 * 60) => format!(
                         "The provider is receiving too many requests. Try again in {} s.",
                         d.as_secs().max(1)
                     ),
+                    Some(_) => {
+                        "The provider is receiving too many requests. Try again later.".to_owned()
+                    }
                     None => "The provider is receiving too many requests. Try again in a moment."
                         .to_owned(),
                 },

@@ -101,6 +101,11 @@ pub(crate) fn chat_body(config: &ProviderConfig, req: &ChatRequest) -> serde_jso
             if let Some(t) = req.temperature {
                 body["temperature"] = json!(t);
             }
+            if let Some(s) = &req.schema {
+                body["response_format"] = json!({"type": "json_schema", "json_schema": {
+                    "name": s.name, "schema": s.schema, "strict": true,
+                }});
+            }
             body
         }
         ProviderKind::Anthropic => {
@@ -112,6 +117,16 @@ pub(crate) fn chat_body(config: &ProviderConfig, req: &ChatRequest) -> serde_jso
             }
             if let Some(t) = req.temperature {
                 body["temperature"] = json!(t);
+            }
+            // Anthropic's way for any model: one tool whose input is the
+            // answer, and the model made to call it.
+            if let Some(s) = &req.schema {
+                body["tools"] = json!([{
+                    "name": s.name,
+                    "description": "Give the answer in this shape.",
+                    "input_schema": s.schema,
+                }]);
+                body["tool_choice"] = json!({"type": "tool", "name": s.name});
             }
             body
         }
@@ -128,11 +143,36 @@ pub(crate) fn chat_body(config: &ProviderConfig, req: &ChatRequest) -> serde_jso
             if let Some(t) = req.temperature {
                 options["temperature"] = json!(t);
             }
-            json!({"model": config.model, "messages": all, "stream": true, "options": options})
+            let mut body =
+                json!({"model": config.model, "messages": all, "stream": true, "options": options});
+            if let Some(s) = &req.schema {
+                body["format"] = s.schema.clone();
+            }
+            body
         }
         // Runs in-process (crate::local): there is no request body.
         ProviderKind::Local => serde_json::Value::Null,
     }
+}
+
+/// The same request asking less of the server, after it refused the body
+/// (400 or 422): an OpenAI-compatible `response_format` json_schema becomes
+/// json_object, and json_object goes. `None` when there is nothing to drop.
+pub(crate) fn fallback(kind: ProviderKind, body: &serde_json::Value) -> Option<serde_json::Value> {
+    if kind != ProviderKind::OpenaiCompatible {
+        return None;
+    }
+    let mut body = body.clone();
+    let object = body.as_object_mut()?;
+    match object.get("response_format")?["type"].as_str() {
+        Some("json_schema") => {
+            object.insert("response_format".into(), json!({"type": "json_object"}));
+        }
+        _ => {
+            object.remove("response_format");
+        }
+    }
+    Some(body)
 }
 
 // --- OpenAI-compatible chat completions -------------------------------------
@@ -244,6 +284,8 @@ struct AnDelta<'a> {
     kind: Cow<'a, str>,
     #[serde(default, borrow)]
     text: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    partial_json: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
@@ -274,9 +316,14 @@ fn anthropic<'a>(
     match event {
         "content_block_delta" => {
             let d: AnBlockDelta<'a> = serde_json::from_str(data).map_err(bad)?;
-            if d.delta.kind == "text_delta"
-                && let Some(text) = d.delta.text.filter(|t| !t.is_empty())
-            {
+            // Tools are only sent for a schema, so a tool's input is the
+            // answer: its JSON text is the reply's text.
+            let text = match &*d.delta.kind {
+                "text_delta" => d.delta.text,
+                "input_json_delta" => d.delta.partial_json,
+                _ => None,
+            };
+            if let Some(text) = text.filter(|t| !t.is_empty()) {
                 out.push(Piece::Text(text));
             }
         }
@@ -506,9 +553,19 @@ mod tests {
         let (p, _) = pieces(
             ProviderKind::Anthropic,
             "content_block_delta",
-            r#"{"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{"}}"#,
+            r#"{"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":"{\"mood\": "}}"#,
         );
-        assert!(p.is_empty(), "tool-use deltas are not text");
+        assert_eq!(
+            p,
+            [r#"text:{"mood": "#],
+            "a forced tool's input is the answer"
+        );
+        let (p, _) = pieces(
+            ProviderKind::Anthropic,
+            "content_block_delta",
+            r#"{"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":""}}"#,
+        );
+        assert!(p.is_empty());
         let (p, u) = pieces(
             ProviderKind::Anthropic,
             "message_delta",
@@ -570,6 +627,18 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_refused_response_format_falls_back_to_json_object_then_to_none() {
+        let body =
+            json!({"model": "m", "response_format": {"type": "json_schema", "json_schema": {}}});
+        let second = fallback(ProviderKind::OpenaiCompatible, &body).unwrap();
+        assert_eq!(second["response_format"], json!({"type": "json_object"}));
+        let third = fallback(ProviderKind::OpenaiCompatible, &second).unwrap();
+        assert_eq!(third, json!({"model": "m"}));
+        assert_eq!(fallback(ProviderKind::OpenaiCompatible, &third), None);
+        assert_eq!(fallback(ProviderKind::Ollama, &body), None);
     }
 
     #[test]

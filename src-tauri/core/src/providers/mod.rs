@@ -64,19 +64,19 @@ impl ProviderKind {
         }
     }
 
-    /// Whether calls need an API key (a local Ollama or local model does not).
-    pub fn needs_key(self) -> bool {
+    /// Whether this kind takes an API key: Settings offers a key field and
+    /// calls send the key saved for their address (a local Ollama or local
+    /// model takes none).
+    pub fn takes_key(self) -> bool {
         !matches!(self, ProviderKind::Ollama | ProviderKind::Local)
     }
 
-    /// Whether a key can be saved for it: the kinds that need one, and
-    /// OpenAI-compatible servers, which may (OpenAI) or may not (llama.cpp's
-    /// server, LM Studio, vLLM on this computer) want one.
-    pub fn takes_key(self) -> bool {
-        matches!(
-            self,
-            ProviderKind::OpenaiCompatible | ProviderKind::Anthropic
-        )
+    /// Whether calls are refused before any request when no key is set.
+    /// Only Anthropic: an OpenAI-compatible server on this computer
+    /// (llama.cpp's server, LM Studio, vLLM) often takes no key, so one is
+    /// sent only when set.
+    pub fn requires_key(self) -> bool {
+        matches!(self, ProviderKind::Anthropic)
     }
 
     /// Whether replies are computed in this process rather than requested
@@ -92,9 +92,10 @@ impl ProviderKind {
 pub struct ProviderInfo {
     pub kind: ProviderKind,
     pub default_base_url: &'static str,
-    pub needs_key: bool,
-    /// A key may be saved for it (optional where `needs_key` is false).
+    /// A key may be saved for it.
     pub takes_key: bool,
+    /// Calls are refused without one (otherwise it is optional).
+    pub requires_key: bool,
 }
 
 /// Every kind of provider, in the order Settings offers them.
@@ -109,8 +110,8 @@ pub fn catalogue() -> Vec<ProviderInfo> {
     .map(|kind| ProviderInfo {
         kind,
         default_base_url: kind.default_base_url(),
-        needs_key: kind.needs_key(),
         takes_key: kind.takes_key(),
+        requires_key: kind.requires_key(),
     })
     .collect()
 }
@@ -149,12 +150,19 @@ pub struct ChatRequest {
     pub max_tokens: u32,
     pub temperature: Option<f32>,
     /// When set, the answer must be JSON following this schema; each
-    /// provider is asked for it the way it documents.
+    /// provider is asked for it the way it documents (OpenAI-compatible:
+    /// `response_format` json_schema, falling back to json_object then to
+    /// none when the server refuses it; Ollama: `format`; Anthropic: one
+    /// forced tool). The reply's text is then the JSON itself. The prompt
+    /// should still ask for JSON, for servers that ignore or refuse it.
     pub schema: Option<JsonSchema>,
 }
 
 /// A JSON schema an answer must follow, with a short name (providers that
-/// take a name want `[a-zA-Z0-9_-]`).
+/// take a name want `[a-zA-Z0-9_-]`). The schema should be an object type
+/// with `additionalProperties: false` and every property required: OpenAI's
+/// strict mode refuses anything else (Hearth then falls back to json_object)
+/// and Anthropic's tool input must be an object.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JsonSchema {
     pub name: &'static str,
