@@ -23,6 +23,7 @@ pub mod embed;
 pub mod models;
 pub mod runtime;
 mod template;
+mod weights;
 
 use std::path::PathBuf;
 
