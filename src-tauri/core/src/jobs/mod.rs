@@ -98,7 +98,7 @@ struct State {
     /// Replies streaming now.
     replies: usize,
     /// The job running now and the token that stops it.
-    running: Option<(i64, CancellationToken)>,
+    running: Option<(i64, Job, CancellationToken)>,
 }
 
 /// The scheduler. The service runs its loop ([`Scheduler::next`], then
@@ -163,7 +163,7 @@ impl Scheduler {
     pub fn reply_starts(self: &Arc<Self>, in_process: bool) -> ReplyGuard {
         let mut state = self.lock();
         state.replies += 1;
-        if in_process && let Some((id, cancel)) = &state.running {
+        if in_process && let Some((id, _, cancel)) = &state.running {
             tracing::debug!(job = id, "a reply comes first: the job stops");
             cancel.cancel();
         }
@@ -187,7 +187,7 @@ impl Scheduler {
                             let cancel = CancellationToken::new();
                             let mut state = self.lock();
                             if state.replies == 0 {
-                                state.running = Some((row.id, cancel.clone()));
+                                state.running = Some((row.id, job.clone(), cancel.clone()));
                                 return Taken {
                                     id: row.id,
                                     job,
@@ -259,6 +259,11 @@ impl Scheduler {
             }
             ended.await;
         }
+    }
+
+    /// The job running now, if any.
+    pub fn running(&self) -> Option<Job> {
+        self.lock().running.as_ref().map(|(_, job, _)| job.clone())
     }
 
     /// Every job waiting (for Settings and tests).

@@ -168,6 +168,11 @@ impl Hearth {
         }
     }
 
+    /// The background job running now, if any.
+    pub fn running_job(&self) -> Option<Job> {
+        self.jobs.as_ref().and_then(|j| j.running())
+    }
+
     /// The background work waiting, most urgent first.
     pub fn pending_jobs(&self) -> Result<Vec<Job>, AppError> {
         match &self.jobs {

@@ -1,0 +1,118 @@
+//! How long a reply on the built-in model waits for its first word, with the
+//! background idle and with learning running on the same model (which the
+//! reply stops). The difference is the delay background work adds; the goal
+//! is no more than the time of one token.
+//!
+//!     cargo run --release -p hearth-core --example first_token [RUNS]
+//!
+//! Needs the built-in model (`scripts/models.sh .tools/models`, or
+//! `HEARTH_MODELS_DIR`). Each run uses a fresh journal, so every prompt is the same.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hearth_core::generation::StreamEvent;
+use hearth_core::jobs::Job;
+use hearth_core::service::TurnStart;
+use hearth_core::store::messages::{self, MessageStatus, Role};
+use hearth_core::{Hearth, Options};
+
+fn models_dir() -> PathBuf {
+    std::env::var_os("HEARTH_MODELS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.tools/models"))
+}
+
+/// Times a turn: to its first word, and each word after.
+async fn turn(h: &Arc<Hearth>) -> (Duration, Vec<Duration>) {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let asked = Instant::now();
+    h.start_turn(TurnStart::Send("Tell me about the sea.".into()), move |e| {
+        let _ = tx.send((Instant::now(), e));
+    })
+    .await
+    .unwrap();
+    let (mut first, mut gaps, mut last) = (None, Vec::new(), None);
+    while let Some((at, e)) = rx.recv().await {
+        match e {
+            StreamEvent::Delta { .. } => {
+                if first.is_none() {
+                    first = Some(at - asked);
+                } else if let Some(l) = last {
+                    gaps.push(at - l);
+                }
+                last = Some(at);
+            }
+            StreamEvent::Done { .. } | StreamEvent::Failed { .. } => break,
+            StreamEvent::Started { .. } => {}
+        }
+    }
+    (first.unwrap_or_default(), gaps)
+}
+
+async fn fresh(busy: bool) -> (tempfile::TempDir, Arc<Hearth>) {
+    let dir = tempfile::tempdir().unwrap();
+    let h = Hearth::open(
+        dir.path().to_path_buf(),
+        Options {
+            keyring_service: None,
+            models_dir: Some(models_dir()),
+            background_delay: Duration::ZERO,
+            ollama_url: "http://127.0.0.1:9".into(),
+        },
+    );
+    h.warm_local_model(|_| {}).await.unwrap();
+    if busy {
+        let store = h.store().unwrap();
+        let (u, r) = store
+            .with(|c| {
+                let u = messages::insert(c, Role::User, "My sister Amy marries in Lisbon in June; I must write a toast.", MessageStatus::Complete, None)?;
+                let r = messages::insert(c, Role::Assistant, "How lovely! Let's write it together.", MessageStatus::Complete, None)?;
+                Ok((u.id, r.id))
+            })
+            .unwrap();
+        let learn = Job::Learn { user_id: u, reply_id: r, day: "2026-11-30".into() };
+        h.queue(&learn);
+        h.start_background(&tokio::runtime::Handle::current());
+        while h.running_job() != Some(learn.clone()) {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        // Let it get well into its answer.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        // Keep the history equal to the idle case: only the job differs.
+        store
+            .with(|c| c.execute("DELETE FROM messages WHERE id IN (?1, ?2)", [u, r]))
+            .unwrap();
+    }
+    (dir, h)
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v.get(v.len() / 2).copied().unwrap_or_default()
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let runs: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(5);
+    let (mut idle, mut busy, mut token) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let (_d, h) = fresh(false).await;
+        let (first, gaps) = turn(&h).await;
+        idle.push(first);
+        token.push(median(gaps));
+        let (_d, h) = fresh(true).await;
+        busy.push(turn(&h).await.0);
+    }
+    let (i, b, t) = (median(idle.clone()), median(busy.clone()), median(token));
+    println!("runs: {runs}; threads: {}", hearth_core::local::candle_threads());
+    println!("first word, background idle:      median {i:?}  (all: {idle:?})");
+    println!("first word, learning running:     median {b:?}  (all: {busy:?})");
+    println!("one token (median gap):           {t:?}");
+    println!(
+        "delay added by background work:   {:?} ({:.1} tokens)",
+        b.saturating_sub(i),
+        b.saturating_sub(i).as_secs_f64() / t.as_secs_f64().max(1e-9)
+    );
+}
