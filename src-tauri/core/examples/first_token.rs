@@ -67,12 +67,28 @@ async fn fresh(busy: bool) -> (tempfile::TempDir, Arc<Hearth>) {
         let store = h.store().unwrap();
         let (u, r) = store
             .with(|c| {
-                let u = messages::insert(c, Role::User, "My sister Amy marries in Lisbon in June; I must write a toast.", MessageStatus::Complete, None)?;
-                let r = messages::insert(c, Role::Assistant, "How lovely! Let's write it together.", MessageStatus::Complete, None)?;
+                let u = messages::insert(
+                    c,
+                    Role::User,
+                    "My sister Amy marries in Lisbon in June; I must write a toast.",
+                    MessageStatus::Complete,
+                    None,
+                )?;
+                let r = messages::insert(
+                    c,
+                    Role::Assistant,
+                    "How lovely! Let's write it together.",
+                    MessageStatus::Complete,
+                    None,
+                )?;
                 Ok((u.id, r.id))
             })
             .unwrap();
-        let learn = Job::Learn { user_id: u, reply_id: r, day: "2026-11-30".into() };
+        let learn = Job::Learn {
+            user_id: u,
+            reply_id: r,
+            day: "2026-11-30".into(),
+        };
         h.queue(&learn);
         h.start_background(&tokio::runtime::Handle::current());
         while h.running_job() != Some(learn.clone()) {
@@ -95,7 +111,10 @@ fn median(mut v: Vec<Duration>) -> Duration {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let runs: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(5);
+    let runs: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(5);
     let (mut idle, mut busy, mut token) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..runs {
         let (_d, h) = fresh(false).await;
@@ -106,7 +125,10 @@ async fn main() {
         busy.push(turn(&h).await.0);
     }
     let (i, b, t) = (median(idle.clone()), median(busy.clone()), median(token));
-    println!("runs: {runs}; threads: {}", hearth_core::local::candle_threads());
+    println!(
+        "runs: {runs}; threads: {}",
+        hearth_core::local::candle_threads()
+    );
     println!("first word, background idle:      median {i:?}  (all: {idle:?})");
     println!("first word, learning running:     median {b:?}  (all: {busy:?})");
     println!("one token (median gap):           {t:?}");

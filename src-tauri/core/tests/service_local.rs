@@ -18,9 +18,7 @@ fn models_dir() -> PathBuf {
     let dir = std::env::var_os("HEARTH_MODELS_DIR")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.tools/models")
-        });
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.tools/models"));
     assert!(
         dir.join(DEFAULT_CHAT_MODEL).is_file(),
         "the built-in model is missing from {}: run `scripts/models.sh .tools/models`",
@@ -57,7 +55,10 @@ async fn until(what: &str, mut check: impl FnMut() -> bool) {
 async fn a_reply_on_the_built_in_model_stops_the_learning_running_on_it() {
     let dir = tempfile::tempdir().unwrap();
     let h = hearth(dir.path());
-    let active = h.active_model().await.expect("the built-in model is the default");
+    let active = h
+        .active_model()
+        .await
+        .expect("the built-in model is the default");
     assert!(active.model.is_in_process());
 
     // An exchange to learn from, already in the journal.
@@ -88,7 +89,10 @@ async fn a_reply_on_the_built_in_model_stops_the_learning_running_on_it() {
     };
     h.queue(&learn);
     h.start_background(&tokio::runtime::Handle::current());
-    until("learning runs on the model", || h.running_job() == Some(learn.clone())).await;
+    until("learning runs on the model", || {
+        h.running_job() == Some(learn.clone())
+    })
+    .await;
 
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     h.start_turn(TurnStart::Send("Hello!".into()), move |e| {
@@ -105,7 +109,13 @@ async fn a_reply_on_the_built_in_model_stops_the_learning_running_on_it() {
     }
     let ended = ended.expect("the reply ends");
     assert!(
-        matches!(ended, StreamEvent::Done { message: Some(_), .. } | StreamEvent::Failed { .. }),
+        matches!(
+            ended,
+            StreamEvent::Done {
+                message: Some(_),
+                ..
+            } | StreamEvent::Failed { .. }
+        ),
         "{ended:?}"
     );
     // Stopped, not finished nor failed: still waiting, with no attempt

@@ -226,10 +226,7 @@ impl Scheduler {
             Outcome::Done => self.store.with(|c| jobs::remove(c, id)),
             Outcome::Interrupted => Ok(()),
             Outcome::Failed(reason) => self.store.with(|c| {
-                let attempts: u32 =
-                    c.query_row("SELECT attempts FROM jobs WHERE id = ?1", [id], |r| {
-                        r.get(0)
-                    })?;
+                let attempts = jobs::attempts(c, id)?;
                 if attempts + 1 >= MAX_ATTEMPTS {
                     tracing::warn!(job = ?taken.job, "given up after {MAX_ATTEMPTS} attempts: {reason}");
                     jobs::remove(c, id)
@@ -345,9 +342,7 @@ mod tests {
         s.finish(&next, &Outcome::Done);
         // Give up after the last attempt (made due at once for the test).
         for _ in 1..MAX_ATTEMPTS {
-            s.store
-                .with(|c| c.execute("UPDATE jobs SET not_before = 0", []))
-                .unwrap();
+            s.store.with(|c| jobs::make_due(c, now_ms())).unwrap();
             let again = s.next().await;
             assert_eq!(again.job, learn(1));
             s.finish(&again, &Outcome::Failed("still away".into()));

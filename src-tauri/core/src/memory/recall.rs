@@ -21,11 +21,11 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::Connection;
 
 use super::semantic::{self, QueryVector};
-use crate::store::persona;
 use crate::store::vectors::{self, OwnerKind};
+use crate::store::{self, persona};
 
 /// A recalled message and how well it matched (higher is better).
 #[derive(Debug, Clone, PartialEq)]
@@ -361,7 +361,7 @@ fn ranked(
     }
     let (terms, after) = within_budget(conn, terms, before, tuning.ranked_rows)?;
     let mut base = match or_query(&terms) {
-        Some(fts) => bm25_hits(conn, &fts, after, before, tuning.pool)?,
+        Some(fts) => store::recall::bm25_hits(conn, &fts, after, before, tuning.pool)?,
         None => HashMap::new(),
     };
     normalise(&mut base);
@@ -374,7 +374,7 @@ fn ranked(
         let expansion = feedback_terms(conn, &base, &terms, tuning)?;
         let (expansion, after) = within_budget(conn, expansion, before, tuning.ranked_rows)?;
         if let Some(q2) = or_query(&expansion) {
-            let mut more = bm25_hits(conn, &q2, after, before, tuning.pool)?;
+            let mut more = store::recall::bm25_hits(conn, &q2, after, before, tuning.pool)?;
             normalise(&mut more);
             for (id, s) in more {
                 *base.entry(id).or_default() += tuning.feedback_weight * s;
@@ -416,26 +416,16 @@ fn ranked(
 
     // Each hit and its neighbours, with their speaker and time.
     let mut turns: HashMap<i64, Turn> = HashMap::with_capacity(base.len() * 3);
-    {
-        let mut stmt = conn.prepare_cached(
-            "SELECT id, role = 'user', created_at FROM messages
-             WHERE id BETWEEN ?1 - ?3 AND ?1 + ?3 AND id < ?2",
-        )?;
-        for &id in base.keys() {
-            let reach = if tuning.far_share > 0.0 { 2 } else { 1 };
-            let rows = stmt.query_map(params![id, before, reach], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    Turn {
-                        role_user: r.get(1)?,
-                        created_at: r.get(2)?,
-                    },
-                ))
-            })?;
-            for row in rows {
-                let (k, t) = row?;
-                turns.insert(k, t);
-            }
+    let reach = if tuning.far_share > 0.0 { 2 } else { 1 };
+    for &id in base.keys() {
+        for (k, role_user, created_at) in store::recall::around(conn, id, before, reach)? {
+            turns.insert(
+                k,
+                Turn {
+                    role_user,
+                    created_at,
+                },
+            );
         }
     }
     let mut scored: Vec<Recalled> = turns
@@ -475,16 +465,6 @@ fn ranked(
     Ok(scored)
 }
 
-/// How many rows before `before` hold `term`, counting no further than `cap`.
-fn rows_with(conn: &Connection, term: &str, before: i64, cap: u32) -> rusqlite::Result<u32> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT count(*) FROM (SELECT 1 FROM messages_fts
-         WHERE messages_fts MATCH ?1 AND rowid < ?2 LIMIT ?3)",
-    )?;
-    let quoted = format!("\"{}\"", term.replace('"', "\"\""));
-    stmt.query_row(params![quoted, before, cap], |r| r.get(0))
-}
-
 /// The rarest `terms` whose rows together fit in `budget`, and the first id
 /// worth searching: 0, unless even the rarest word is too common, when only
 /// the latest stretch of the journal that should hold `budget` of its rows is
@@ -500,7 +480,7 @@ fn within_budget(
     }
     let mut counted = Vec::with_capacity(terms.len());
     for t in terms {
-        let n = rows_with(conn, &t, before, budget + 1)?;
+        let n = store::recall::rows_with(conn, &t, before, budget + 1)?;
         counted.push((n, t));
     }
     counted.sort_by_key(|(n, _)| *n);
@@ -520,34 +500,8 @@ fn within_budget(
     // far as holds about `budget` of its rows, guessing its share of rows from
     // how far back its first `budget` rows reach.
     let (_, rarest) = counted.swap_remove(0);
-    let mut stmt = conn.prepare_cached(
-        "SELECT min(rowid) FROM (SELECT rowid FROM messages_fts
-         WHERE messages_fts MATCH ?1 AND rowid < ?2 ORDER BY rowid DESC LIMIT ?3)",
-    )?;
-    let quoted = format!("\"{}\"", rarest.replace('"', "\"\""));
-    let after: Option<i64> = stmt.query_row(params![quoted, before, budget], |r| r.get(0))?;
+    let after = store::recall::oldest_of_latest(conn, &rarest, before, budget)?;
     Ok((vec![rarest], after.unwrap_or(0)))
-}
-
-/// The best `pool` BM25 hits for an FTS query among ids in `after..before`:
-/// id → score (higher is better).
-fn bm25_hits(
-    conn: &Connection,
-    query: &str,
-    after: i64,
-    before: i64,
-    pool: u32,
-) -> rusqlite::Result<HashMap<i64, f64>> {
-    // Rank and limit inside the FTS query (bm25 is lower-is-better).
-    let mut stmt = conn.prepare_cached(
-        "SELECT rowid, rank FROM messages_fts
-         WHERE messages_fts MATCH ?1 AND rowid >= ?2 AND rowid < ?3
-         ORDER BY rank LIMIT ?4",
-    )?;
-    stmt.query_map(params![query, after, before, pool], |r| {
-        Ok((r.get::<_, i64>(0)?, -r.get::<_, f64>(1)?))
-    })?
-    .collect()
 }
 
 /// The ids of the `n` best scores.
@@ -579,12 +533,8 @@ fn feedback_terms(
     top.sort_by(|a, b| b.1.total_cmp(&a.1));
     top.truncate(tuning.feedback_docs);
     let mut weight: HashMap<String, f64> = HashMap::new();
-    let mut content = conn.prepare_cached("SELECT content FROM messages WHERE id = ?1")?;
     for (id, score) in top {
-        let Some(text) = content
-            .query_row([id], |r| r.get::<_, String>(0))
-            .optional()?
-        else {
+        let Some(text) = store::recall::content(conn, id)? else {
             continue;
         };
         let ws: Vec<String> = words(&text)
@@ -597,17 +547,11 @@ fn feedback_terms(
             }
         }
     }
-    let total: f64 = conn.query_row("SELECT coalesce(max(id), 0) FROM messages", [], |r| {
-        r.get(0)
-    })?;
+    let total = store::recall::last_id(conn)? as f64;
     let cap = 1000_i64;
-    let mut df = conn.prepare_cached(
-        "SELECT count(*) FROM (SELECT 1 FROM messages_fts WHERE messages_fts MATCH ?1 LIMIT ?2)",
-    )?;
     let mut ranked: Vec<(String, f64)> = Vec::with_capacity(weight.len());
     for (w, p) in weight {
-        let q = format!("\"{}\"", w.replace('"', "\"\""));
-        let d: i64 = df.query_row(params![q, cap], |r| r.get(0))?;
+        let d = store::recall::documents_with(conn, &w, cap)?;
         let idf = ((total + 1.0) / (d as f64 + 1.0)).ln();
         ranked.push((w, p * idf.max(0.0)));
     }

@@ -118,7 +118,7 @@ pub fn memories_with(
             if let Some((relevance, _)) = candidates.get_mut(&id) {
                 *relevance = (*relevance + s) / 2.0;
             } else if s > 0.0
-                && is_current(conn, id)?
+                && memories::is_current(conn, id)?
                 && let Some(m) = memories::get(conn, id)?
             {
                 candidates.insert(id, (s / 2.0, m));
@@ -144,12 +144,6 @@ pub fn memories_with(
         }
     }
     Ok(out)
-}
-
-/// Whether memory `id` exists and no newer one supersedes it.
-fn is_current(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
-    conn.prepare_cached("SELECT 1 FROM memories WHERE id = ?1 AND superseded_by IS NULL")?
-        .exists([id])
 }
 
 /// Everything recalled for a new message. Messages with id `exclude_from` and

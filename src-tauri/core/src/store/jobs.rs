@@ -66,6 +66,21 @@ pub fn failed(conn: &Connection, id: i64, error: &str, not_before: i64) -> rusql
     Ok(())
 }
 
+/// How many times job `id` has failed.
+pub fn attempts(conn: &Connection, id: i64) -> rusqlite::Result<u32> {
+    conn.query_row("SELECT attempts FROM jobs WHERE id = ?1", [id], |r| {
+        r.get(0)
+    })
+}
+
+/// Makes every job waiting for its time due at `now_ms` (tests; "retry now").
+pub fn make_due(conn: &Connection, now_ms: i64) -> rusqlite::Result<usize> {
+    conn.execute(
+        "UPDATE jobs SET not_before = ?1 WHERE not_before > ?1",
+        [now_ms],
+    )
+}
+
 /// Every job waiting, most urgent first: `(kind, payload, attempts)`.
 pub fn pending(conn: &Connection) -> rusqlite::Result<Vec<(String, String, u32)>> {
     conn.prepare("SELECT kind, payload, attempts FROM jobs ORDER BY priority, id")?

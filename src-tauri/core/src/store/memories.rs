@@ -129,6 +129,12 @@ pub fn tidy(draft: &MemoryDraft) -> Option<MemoryDraft> {
     })
 }
 
+/// Whether memory `id` exists and no newer one supersedes it.
+pub fn is_current(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM memories WHERE id = ?1 AND superseded_by IS NULL")?
+        .exists([id])
+}
+
 /// Stores a new memory (the draft should be [`tidy`]).
 pub fn insert(
     conn: &Connection,

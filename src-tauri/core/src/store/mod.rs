@@ -14,6 +14,7 @@ pub mod messages;
 mod migrations;
 pub mod moments;
 pub mod persona;
+pub mod recall;
 pub mod settings;
 pub mod vectors;
 
