@@ -10,6 +10,7 @@ use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use fantoccini::actions::{InputSource, MouseActions, PointerAction};
@@ -76,14 +77,24 @@ impl Drop for Guard {
     }
 }
 
-/// A virtual X display of our own.
+/// One end-to-end test runs at a time in a test binary, whatever the number
+/// of test threads: each drives a whole desktop app, and two at once on a
+/// small machine slow each other into timeouts. Held by [`Display`].
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// A virtual X display of our own. Starting one waits for the test before
+/// to finish (see [`ONE_AT_A_TIME`]).
 pub struct Display {
     pub name: String,
     _xvfb: Guard,
+    // Last: released once Xvfb is gone.
+    _turn: MutexGuard<'static, ()>,
 }
 
 impl Display {
     pub fn start() -> Display {
+        // A test that failed holding the turn poisons it; the next may go.
+        let turn = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
         // -displayfd makes Xvfb pick a free display and print its number once
         // it accepts connections: no guessing, no waiting.
         let mut xvfb = Guard::spawn(
@@ -112,18 +123,29 @@ impl Display {
         Display {
             name: format!(":{number}"),
             _xvfb: xvfb,
+            _turn: turn,
         }
     }
 }
 
-/// The Hearth binary under test: `HEARTH_APP` or the workspace's debug build.
+/// The Hearth binary under test: `HEARTH_APP`, or the debug build in the
+/// target directory cargo builds into (`CARGO_TARGET_DIR`, else the
+/// workspace's `target`).
 pub fn app_binary() -> PathBuf {
     let path = std::env::var_os("HEARTH_APP")
         .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_dir().join("target/debug/hearth"));
+        .unwrap_or_else(|| {
+            let target = std::env::var_os("CARGO_TARGET_DIR")
+                .filter(|dir| !dir.is_empty())
+                .map_or_else(
+                    || workspace_dir().join("target"),
+                    |dir| workspace_dir().join(dir),
+                );
+            target.join("debug/hearth")
+        });
     assert!(
         path.is_file(),
-        "no Hearth binary at {} — build it first (`cargo build -p hearth`, after `npm run build` in ui/) or set HEARTH_APP",
+        "no Hearth binary at {} — build it first (`cargo build --workspace --bins --tests` after `npm run build` in ui/, as scripts/test.sh does) or set HEARTH_APP",
         path.display()
     );
     path
