@@ -43,16 +43,25 @@ export HEARTH_MODELS_DIR="$ROOT/.tools/models"
 # machine one thread is several times faster than two (see README).
 export RAYON_NUM_THREADS=1 CANDLE_NUM_THREADS=1
 
-say "Rust tests (with a real Secret Service keyring in a private D-Bus session)"
-# gnome-keyring keeps its files under a throwaway XDG_DATA_HOME, so the tests
-# never touch the keyring of the person running them.
+say "building the app and every test, once"
+# One build of the whole workspace makes the app the end-to-end tests drive
+# (target/debug/hearth) and everything `cargo test` runs or checks (tests and
+# examples). The test run below selects the whole workspace too, so it
+# compiles nothing again: cargo unifies the features of dependencies over the
+# packages a command selects, and `-p hearth`, `-p hearth-e2e` or
+# `--exclude hearth-e2e` would each rebuild a hundred or more dependencies
+# with other features.
+cargo build --locked --workspace --bins --tests --examples
+
+say "Rust tests, then the end-to-end suite (the real app under Xvfb, through WebDriver)"
+# A real Secret Service keyring in a private D-Bus session for the keyring
+# tests; gnome-keyring keeps its files under a throwaway XDG_DATA_HOME, so the
+# tests never touch the keyring of the person running them. The app under
+# test is given a bus that cannot exist (see tests/e2e), and the harness runs
+# one end-to-end test at a time.
 keyring_home="$(mktemp -d)"
 trap 'rm -rf "$keyring_home"' EXIT
 XDG_DATA_HOME="$keyring_home" HEARTH_REQUIRE_KEYRING=1 dbus-run-session -- bash -c '
   printf "hearth-tests" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-  exec cargo test --locked --workspace --exclude hearth-e2e'
-
-say "end-to-end tests (the real app under Xvfb, through WebDriver)"
-cargo build --locked -p hearth
-cargo test --locked -p hearth-e2e --tests -- --test-threads=1
+  exec cargo test --locked --workspace'
 say "screenshots: $ROOT/target/e2e/screenshots"

@@ -26,6 +26,10 @@ pub fn builder() -> Builder<tauri::Wry> {
     Builder::<tauri::Wry>::new()
         .commands(commands())
         .constant("PROVIDERS", hearth_core::providers::catalogue())
+        .constant(
+            "MAX_MEMORY_CHARS",
+            hearth_core::store::memories::MAX_TEXT_CHARS as u32,
+        )
 }
 
 #[cfg(test)]

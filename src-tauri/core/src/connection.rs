@@ -95,8 +95,7 @@ pub fn normalise(mut config: ProviderConfig) -> Result<ProviderConfig, AppError>
                 "Choose a model from the models folder, or import one.",
             ));
         }
-        let gguf = config.model.len() > 5
-            && config.model[config.model.len() - 5..].eq_ignore_ascii_case(".gguf");
+        let gguf = local::models::is_gguf_name(&config.model);
         if !gguf || local::models::model_path(Path::new(""), &config.model).is_err() {
             return Err(AppError::invalid(format!(
                 "“{}” is not a model file in the models folder; its name should end in “.gguf”.",

@@ -10,8 +10,12 @@ use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use fantoccini::actions::{InputSource, MouseActions, PointerAction};
+use fantoccini::elements::Element;
+use fantoccini::error::CmdError;
 use fantoccini::wd::Capabilities;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hearth_core::providers::{ProviderConfig, ProviderKind};
@@ -23,6 +27,15 @@ use nix::unistd::Pid;
 
 /// How long the app may take to show an element we wait for.
 pub const PATIENCE: Duration = Duration::from_secs(30);
+
+/// How long an element on the page may take before it can take input:
+/// displayed, enabled, not covered, not replaced. On a busy machine the
+/// window lags behind the page: a field inserted but not laid out yet, a
+/// button still disabled, a row the virtual list is re-rendering.
+pub const READY_PATIENCE: Duration = Duration::from_secs(10);
+
+/// How often a wait in this harness looks again.
+const POLL: Duration = Duration::from_millis(25);
 
 /// A child process and its process group, killed on drop.
 pub struct Guard {
@@ -64,14 +77,24 @@ impl Drop for Guard {
     }
 }
 
-/// A virtual X display of our own.
+/// One end-to-end test runs at a time in a test binary, whatever the number
+/// of test threads: each drives a whole desktop app, and two at once on a
+/// small machine slow each other into timeouts. Held by [`Display`].
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// A virtual X display of our own. Starting one waits for the test before
+/// to finish (see [`ONE_AT_A_TIME`]).
 pub struct Display {
     pub name: String,
     _xvfb: Guard,
+    // Last: released once Xvfb is gone.
+    _turn: MutexGuard<'static, ()>,
 }
 
 impl Display {
     pub fn start() -> Display {
+        // A test that failed holding the turn poisons it; the next may go.
+        let turn = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
         // -displayfd makes Xvfb pick a free display and print its number once
         // it accepts connections: no guessing, no waiting.
         let mut xvfb = Guard::spawn(
@@ -100,18 +123,29 @@ impl Display {
         Display {
             name: format!(":{number}"),
             _xvfb: xvfb,
+            _turn: turn,
         }
     }
 }
 
-/// The Hearth binary under test: `HEARTH_APP` or the workspace's debug build.
+/// The Hearth binary under test: `HEARTH_APP`, or the debug build in the
+/// target directory cargo builds into (`CARGO_TARGET_DIR`, else the
+/// workspace's `target`).
 pub fn app_binary() -> PathBuf {
     let path = std::env::var_os("HEARTH_APP")
         .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_dir().join("target/debug/hearth"));
+        .unwrap_or_else(|| {
+            let target = std::env::var_os("CARGO_TARGET_DIR")
+                .filter(|dir| !dir.is_empty())
+                .map_or_else(
+                    || workspace_dir().join("target"),
+                    |dir| workspace_dir().join(dir),
+                );
+            target.join("debug/hearth")
+        });
     assert!(
         path.is_file(),
-        "no Hearth binary at {} — build it first (`cargo build -p hearth`, after `npm run build` in ui/) or set HEARTH_APP",
+        "no Hearth binary at {} — build it first (`cargo build --workspace --bins --tests` after `npm run build` in ui/, as scripts/test.sh does) or set HEARTH_APP",
         path.display()
     );
     path
@@ -437,25 +471,237 @@ fn tauri_driver() -> PathBuf {
     }
 }
 
-/// Clicks the element matching `css` once it is there.
+// ---------------------------------------------------------------------------
+// Acting as a person does: only on what can take it.
+//
+// An element can be in the page before it can take input, and be replaced
+// by a new one (a re-render) between finding and using it. Each action
+// below therefore finds its element afresh, checks it is displayed and
+// enabled, acts, and on a refusal the page may outgrow (not interactable,
+// click intercepted, stale) tries again every few milliseconds, for at most
+// [`READY_PATIENCE`] after the element first appears. Then it fails with
+// the selector and the last reason.
+
+/// What one attempt at an action came to.
+enum Attempt<T> {
+    Done(T),
+    /// The element cannot take it yet, and why.
+    NotYet(String),
+}
+
+/// A refusal the page may outgrow: try again.
+fn passing(e: &CmdError) -> bool {
+    use fantoccini::error::ErrorStatus;
+    e.is_element_not_interactable()
+        || e.is_stale_element_reference()
+        || e.is_invalid_element_state()
+        || e.is_no_such_element()
+        || e.is_move_target_out_of_bounds()
+        || matches!(e, CmdError::Standard(w) if w.error == ErrorStatus::ElementClickIntercepted)
+}
+
+/// Why `element` cannot take input now, or `None` when it can.
+async fn unready(element: &Element, typing: bool) -> Result<Option<String>, CmdError> {
+    Ok(if !element.is_displayed().await? {
+        Some("it is not displayed".into())
+    } else if !element.is_enabled().await? {
+        Some("it is disabled".into())
+    } else if typing && element.prop("readOnly").await?.as_deref() == Some("true") {
+        Some("it is read-only".into())
+    } else {
+        None
+    })
+}
+
+/// Waits up to [`PATIENCE`] for `css` to appear, then makes `attempt` on a
+/// fresh find of it until it is done, for at most `patience`.
+async fn attempt_on<T, F, Fut>(
+    app: &App,
+    css: &str,
+    doing: &str,
+    patience: Duration,
+    mut attempt: F,
+) -> Result<T, String>
+where
+    F: FnMut(Element) -> Fut,
+    Fut: Future<Output = Result<Attempt<T>, CmdError>>,
+{
+    let mut element = app
+        .client
+        .wait()
+        .at_most(PATIENCE)
+        .for_element(Locator::Css(css))
+        .await
+        .map_err(|e| {
+            format!("could not {doing} {css}: it never appeared within {PATIENCE:?} ({e})")
+        })?;
+    let deadline = Instant::now() + patience;
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let why = match attempt(element).await {
+            Ok(Attempt::Done(done)) => return Ok(done),
+            Ok(Attempt::NotYet(why)) => why,
+            Err(e) if passing(&e) => e.to_string(),
+            Err(e) => return Err(format!("could not {doing} {css}: {e}")),
+        };
+        if Instant::now() >= deadline {
+            return Err(format!(
+                "could not {doing} {css} within {patience:?} ({tries} tries): {why}"
+            ));
+        }
+        tokio::time::sleep(POLL).await;
+        element = loop {
+            match app.client.find(Locator::Css(css)).await {
+                Ok(found) => break found,
+                Err(e) if passing(&e) && Instant::now() < deadline => {
+                    tokio::time::sleep(POLL).await
+                }
+                Err(e) => {
+                    return Err(format!(
+                        "could not {doing} {css} within {patience:?}: it left the page ({e})"
+                    ));
+                }
+            }
+        };
+    }
+}
+
+/// Clicks the element matching `css` once it is there and can take a click
+/// (displayed, enabled, not covered): waits up to [`PATIENCE`] for it to
+/// appear and [`READY_PATIENCE`] more for it to take the click.
 pub async fn click(app: &App, css: &str) {
-    app.find(css)
+    try_click(app, css, READY_PATIENCE)
         .await
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("could not click {css}: {e:?}"));
+        .unwrap_or_else(|e| panic!("{e}"));
 }
 
-/// Replaces the text of the field matching `css` with `text`, typed.
+/// [`click`], failing with the reason after `patience` instead of panicking.
+pub async fn try_click(app: &App, css: &str, patience: Duration) -> Result<(), String> {
+    attempt_on(app, css, "click", patience, |element| async move {
+        if let Some(why) = unready(&element, false).await? {
+            return Ok(Attempt::NotYet(why));
+        }
+        element.click().await?;
+        Ok(Attempt::Done(()))
+    })
+    .await
+}
+
+/// Replaces the text of the field matching `css` with `text`, typed, once
+/// the field can take it; and checks the field then holds exactly `text`
+/// (typing again if the page replaced or reset it meanwhile). Waits as
+/// [`click`] does.
 pub async fn type_into(app: &App, css: &str, text: &str) {
-    let field = app.find(css).await;
-    field.clear().await.unwrap();
-    field.send_keys(text).await.unwrap();
+    try_type_into(app, css, text, READY_PATIENCE)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
 }
 
-/// The visible text of the element matching `css`.
+/// [`type_into`], failing with the reason after `patience` instead of
+/// panicking.
+pub async fn try_type_into(
+    app: &App,
+    css: &str,
+    text: &str,
+    patience: Duration,
+) -> Result<(), String> {
+    attempt_on(app, css, "type into", patience, |field| async move {
+        if let Some(why) = unready(&field, true).await? {
+            return Ok(Attempt::NotYet(why));
+        }
+        field.clear().await?;
+        field.send_keys(text).await?;
+        let value = field.prop("value").await?.unwrap_or_default();
+        Ok(if value == text {
+            Attempt::Done(())
+        } else {
+            Attempt::NotYet(format!("it holds {value:?} after typing {text:?}"))
+        })
+    })
+    .await
+}
+
+/// Presses `keys` (for example `&Key::Escape`) in the element matching
+/// `css` once it can take them. Waits as [`click`] does.
+pub async fn press(app: &App, css: &str, keys: &str) {
+    attempt_on(
+        app,
+        css,
+        "press keys in",
+        READY_PATIENCE,
+        |element| async move {
+            if let Some(why) = unready(&element, false).await? {
+                return Ok(Attempt::NotYet(why));
+            }
+            element.send_keys(keys).await?;
+            Ok(Attempt::Done(()))
+        },
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// Brings the element matching `css` into view and moves the pointer onto
+/// it, as a person pointing at it (which shows what appears on hover).
+/// Waits as [`click`] does.
+pub async fn point_at(app: &App, css: &str) {
+    let client = &app.client;
+    attempt_on(app, css, "point at", READY_PATIENCE, |element| async move {
+        if let Some(why) = unready(&element, false).await? {
+            return Ok(Attempt::NotYet(why));
+        }
+        let arg = serde_json::to_value(&element).expect("an element as a script argument");
+        client
+            .execute("arguments[0].scrollIntoView({block: 'center'})", vec![arg])
+            .await?;
+        client
+            .perform_actions(
+                MouseActions::new("mouse".into()).then(PointerAction::MoveToElement {
+                    element,
+                    duration: None,
+                    x: 0.0,
+                    y: 0.0,
+                }),
+            )
+            .await?;
+        Ok(Attempt::Done(()))
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// The visible text of the element matching `css` (found afresh should the
+/// page replace it while it is read).
 pub async fn text_of(app: &App, css: &str) -> String {
-    app.find(css).await.text().await.unwrap()
+    attempt_on(app, css, "read", READY_PATIENCE, |element| async move {
+        Ok(Attempt::Done(element.text().await?))
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Waits, up to [`PATIENCE`], until the element matching `css` shows
+/// `expected` as its visible text. For text the page fills in after the
+/// element appears (the companion's name replaces "Hearth" once the persona
+/// is read): reading it at once races the page.
+pub async fn wait_for_text(app: &App, css: &str, expected: &str) {
+    attempt_on(
+        app,
+        css,
+        "read the text of",
+        PATIENCE,
+        |element| async move {
+            let shown = element.text().await?;
+            Ok(if shown == expected {
+                Attempt::Done(())
+            } else {
+                Attempt::NotYet(format!("it shows {shown:?}, not {expected:?}"))
+            })
+        },
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
 }
 
 /// A message as the window shows it.

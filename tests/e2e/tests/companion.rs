@@ -5,13 +5,13 @@
 
 use std::time::Duration;
 
-use fantoccini::actions::{InputSource, MouseActions, PointerAction};
 use fantoccini::key::Key;
 use hearth_core::store::messages::{Message, MessageStatus, Role};
 use hearth_core::store::persona::{self, Persona};
 use hearth_e2e::{
-    App, Display, Shown, click, journal_messages, open_journal, read_journal, seed_ollama,
-    seed_persona, test_persona, text_of, thread_when, type_into, wait_until,
+    App, Display, Shown, click, journal_messages, open_journal, point_at, press, read_journal,
+    seed_ollama, seed_persona, test_persona, text_of, thread_when, type_into, wait_for_text,
+    wait_until,
 };
 use hearth_fake_provider::{FakeProvider, Format, Recorded, Step};
 
@@ -23,33 +23,7 @@ const NOTHING_TO_LEARN: &str = r#"{"memories": []}"#;
 /// Does what a user does to act on one message: brings it into view, points
 /// at it, which shows its actions, and clicks the one named `action`.
 async fn act_on(app: &App, message: i64, action: &str) {
-    let css = format!("li.message[data-id='{message}'] article");
-    // The virtualised thread may still be settling (a height measured, a row
-    // re-rendered) when the pointer arrives; point again until it lands.
-    let mut refused = Vec::new();
-    loop {
-        app.eval(&format!(
-            "document.querySelector(\"{css}\")?.scrollIntoView({{block: 'center'}})"
-        ))
-        .await;
-        let item = app.find(&css).await;
-        let pointed = app
-            .client
-            .perform_actions(
-                MouseActions::new("mouse".into()).then(PointerAction::MoveToElement {
-                    element: item,
-                    duration: None,
-                    x: 0.0,
-                    y: 0.0,
-                }),
-            )
-            .await;
-        match pointed {
-            Ok(()) => break,
-            Err(e) if refused.len() < 20 => refused.push(e),
-            Err(e) => panic!("could not point at message {message}: {e:?} after {refused:?}"),
-        }
-    }
+    point_at(app, &format!("li.message[data-id='{message}'] article")).await;
     click(
         app,
         &format!("li.message[data-id='{message}'] [data-action='{action}']"),
@@ -249,7 +223,7 @@ async fn first_run_connects_a_model_asks_three_questions_and_the_companion_intro
     type_into(&app, "#companion-name", "Samira").await;
     click(&app, "#first-run [data-action='begin']").await;
     app.find("main[data-view='conversation']").await;
-    assert_eq!(text_of(&app, "main h1.companion").await, "Samira");
+    wait_for_text(&app, "main h1.companion", "Samira").await;
     let shown = thread_when(&app, "the introduction", |t| t.len() == 1).await;
     assert_eq!(
         (shown[0].role.as_str(), shown[0].status.as_str()),
@@ -293,7 +267,7 @@ async fn first_run_connects_a_model_asks_three_questions_and_the_companion_intro
 
     // Once met, the companion is there on the next start: no first run.
     let app = App::launch(&display, data.path()).await;
-    assert_eq!(text_of(&app, "main h1.companion").await, "Samira");
+    wait_for_text(&app, "main h1.companion", "Samira").await;
     app.quit().await;
 }
 
@@ -309,7 +283,7 @@ const WATCH_PRESENCE: &str = r#"
 #[tokio::test]
 async fn a_conversation_streams_stops_regenerates_edits_keeps_and_survives_a_restart() {
     let (server, display, data, app) = launch_past_first_run().await;
-    assert_eq!(text_of(&app, "main h1.companion").await, "Samantha");
+    wait_for_text(&app, "main h1.companion", "Samantha").await;
 
     // 1. A reply in Markdown, streamed in pieces. Raw HTML in it is the model's
     // text, shown as text, never run.
@@ -519,11 +493,7 @@ async fn a_conversation_streams_stops_regenerates_edits_keeps_and_survives_a_res
             .is_some_and(|m| m.status == "streaming" && m.text == "Once upon a time")
     })
     .await;
-    app.find("#composer-input")
-        .await
-        .send_keys(&Key::Escape)
-        .await
-        .unwrap();
+    press(&app, "#composer-input", &Key::Escape).await;
     let before = settled(&app, "the story stopped by Esc", 6).await;
     assert_eq!(
         (before[5].status.as_str(), before[5].text.as_str()),

@@ -15,7 +15,7 @@ use hearth_core::store::messages::{MessageStatus, Role};
 use hearth_core::store::persona;
 use hearth_e2e::{
     App, Display, click, journal_messages, open_journal, read_journal, text_of, thread_when_within,
-    type_into,
+    type_into, wait_for_text,
 };
 
 /// How long the built-in model may take for one answer: it writes a few
@@ -94,7 +94,7 @@ async fn with_nothing_connected_the_built_in_model_meets_the_user_and_talks() {
 
     // The conversation opens with the introduction, and keeps the note.
     app.find("main[data-view='conversation']").await;
-    assert_eq!(text_of(&app, "main h1.companion").await, name.trim());
+    wait_for_text(&app, "main h1.companion", name.trim()).await;
     app.find("main [data-testid='offline-model-note']").await;
     let opened =
         thread_when_within(&app, "the introduction", MODEL_PATIENCE, |t| t.len() == 1).await;

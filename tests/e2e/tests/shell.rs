@@ -1,26 +1,18 @@
 //! The shell in a real window: start-up, navigation, themes, persistence, and
 //! what the user sees when the journal cannot be opened.
 
-use hearth_e2e::{App, Display, screenshot_dir, seed_persona, test_persona};
+use hearth_e2e::{App, Display, click, screenshot_dir, seed_persona, test_persona, wait_for_text};
 
 const VIEWS: [&str; 4] = ["conversation", "letters", "diary", "settings"];
 
 async fn open_view(app: &App, view: &str) {
-    app.find(&format!("nav button[data-view='{view}']"))
-        .await
-        .click()
-        .await
-        .unwrap();
+    click(app, &format!("nav button[data-view='{view}']")).await;
     app.find(&format!("main[data-view='{view}'] h1")).await;
 }
 
 async fn choose_theme(app: &App, theme: &str) {
     open_view(app, "settings").await;
-    app.find(&format!("label[data-theme-option='{theme}']"))
-        .await
-        .click()
-        .await
-        .unwrap();
+    click(app, &format!("label[data-theme-option='{theme}']")).await;
     app.find(&format!("html[data-theme='{theme}']")).await;
 }
 
@@ -44,8 +36,7 @@ async fn a_fresh_start_opens_the_conversation_and_every_space_in_both_themes() {
 
     // First thing seen: the conversation with the companion, greeting the user.
     app.find("main[data-view='conversation']").await;
-    let name = app.find("main h1.companion").await.text().await.unwrap();
-    assert_eq!(name, persona.companion_name);
+    wait_for_text(&app, "main h1.companion", &persona.companion_name).await;
     let title = app.find("#thread h1").await.text().await.unwrap();
     assert!(
         [

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Memory } from './bindings';
 import {
   KINDS,
+  MAX_MEMORY_CHARS,
   MAX_SHOWN,
   PAGE_SIZE,
   clampImportance,
@@ -13,6 +14,8 @@ import {
   importanceLabel,
   kindLabel,
   learntOn,
+  lengthHint,
+  memoryLength,
   nextLimit,
   searchQuery,
   validateDraft,
@@ -77,13 +80,42 @@ describe('editing', () => {
   it('starts from the memory and checks the words', () => {
     expect(draftOf(memory(1, 'fact', 'likes tea'))).toEqual({ text: 'likes tea', kind: 'fact', importance: 3 });
     expect(validateDraft({ text: '  ', kind: 'fact', importance: 3 })).toMatch(/delete/);
-    expect(validateDraft({ text: 'x'.repeat(2001), kind: 'fact', importance: 3 })).toMatch(/long/);
     expect(validateDraft({ text: 'likes tea', kind: 'fact', importance: 3 })).toBeNull();
     expect(cleanDraft({ text: ' likes tea ', kind: 'plan', importance: 7 })).toEqual({
       text: 'likes tea',
       kind: 'plan',
       importance: 5,
     });
+  });
+});
+
+describe('the length of a memory', () => {
+  const draft = (text: string) => ({ text, kind: 'fact' as const, importance: 3 });
+
+  it('is the core limit, and a longer memory is refused with the core sentence, not cut', () => {
+    expect(MAX_MEMORY_CHARS).toBe(1000);
+    expect(validateDraft(draft('x'.repeat(1000)))).toBeNull();
+    expect(validateDraft(draft('x'.repeat(1234)))).toBe(
+      'A memory can hold up to 1,000 characters; this one has 1,234. Shorten it or split it in two.',
+    );
+    expect(validateDraft(draft('x'.repeat(1001)))).toMatch(/this one has 1,001\./);
+  });
+
+  it('counts characters as the core does: an emoji is one, whitespace runs are one space', () => {
+    expect(memoryLength('😀')).toBe(1);
+    expect(memoryLength('  likes \n\t tea  ')).toBe('likes tea'.length);
+    expect(memoryLength('a\u00a0\u3000b')).toBe(3);
+    expect(memoryLength(' \n ')).toBe(0);
+    // 1,000 emoji are 2,000 UTF-16 units but 1,000 characters: allowed.
+    expect(validateDraft(draft('😀'.repeat(1000)))).toBeNull();
+    expect(validateDraft(draft('é'.repeat(1001)))).toMatch(/this one has 1,001\./);
+    expect(validateDraft(draft(`${'word '.repeat(200)}   `))).toBeNull();
+  });
+
+  it('shows the count as the limit nears', () => {
+    expect(lengthHint('x'.repeat(899))).toBeNull();
+    expect(lengthHint('x'.repeat(940))).toBe('940 of 1,000 characters');
+    expect(lengthHint('x'.repeat(1234))).toBe('1,234 of 1,000 characters');
   });
 });
 

@@ -1,4 +1,4 @@
-import type { Memory, MemoryDraft, MemoryKind } from './bindings';
+import { MAX_MEMORY_CHARS, type Memory, type MemoryDraft, type MemoryKind } from './bindings';
 
 /** The kinds of things remembered, in the order the view shows them. */
 export const KINDS: readonly { kind: MemoryKind; label: string; one: string }[] = [
@@ -64,11 +64,42 @@ export function draftOf(memory: Memory): MemoryDraft {
   return { text: memory.text, kind: memory.kind, importance: memory.importance };
 }
 
-/** Why a draft cannot be saved, or null when it can. */
+/**
+ * The longest memory, in characters: the core's rule (`MAX_TEXT_CHARS` in
+ * src-tauri/core/src/store/memories.rs), from the generated bindings.
+ */
+export { MAX_MEMORY_CHARS };
+
+/** Whitespace as the core (Rust's `split_whitespace`) reads it. */
+const WHITESPACE = /[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/u;
+
+/**
+ * The length of a memory as the core counts it: characters (an emoji is one),
+ * once every run of whitespace is one space and the ends are trimmed.
+ */
+export function memoryLength(text: string): number {
+  const words = text.split(WHITESPACE).filter((w) => w !== '');
+  let length = Math.max(0, words.length - 1);
+  for (const word of words) length += [...word].length;
+  return length;
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+
+/** Why a draft cannot be saved, or null when it can: the core's sentences, checked before asking it. */
 export function validateDraft(draft: MemoryDraft): string | null {
-  if (draft.text.trim() === '') return 'A memory needs some words. To forget it, delete it instead.';
-  if (draft.text.trim().length > 2000) return 'That is long for one memory (2000 characters at most).';
+  const length = memoryLength(draft.text);
+  if (length === 0) return 'A memory needs some words. To forget it, delete it instead.';
+  if (length > MAX_MEMORY_CHARS) {
+    return `A memory can hold up to ${count(MAX_MEMORY_CHARS)} characters; this one has ${count(length)}. Shorten it or split it in two.`;
+  }
   return null;
+}
+
+/** "940 of 1,000 characters" once a memory nears the limit, else null. */
+export function lengthHint(text: string): string | null {
+  const length = memoryLength(text);
+  return length >= MAX_MEMORY_CHARS * 0.9 ? `${count(length)} of ${count(MAX_MEMORY_CHARS)} characters` : null;
 }
 
 export function cleanDraft(draft: MemoryDraft): MemoryDraft {

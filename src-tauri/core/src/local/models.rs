@@ -114,7 +114,7 @@ fn describe_gguf(path: &Path, file: String) -> LocalModel {
     let name = summary
         .as_ref()
         .and_then(|s| s.name.clone())
-        .unwrap_or_else(|| file.trim_end_matches(".gguf").to_owned());
+        .unwrap_or_else(|| gguf_stem(&file).unwrap_or(&file).to_owned());
     LocalModel {
         name,
         licence,
@@ -155,8 +155,22 @@ fn known_licence(file: &str) -> Option<&'static str> {
     (file == DEFAULT_CHAT_MODEL || file == DEFAULT_EMBEDDING_MODEL).then_some("Apache-2.0")
 }
 
-fn is_gguf_name(file: &str) -> bool {
-    file.len() > 5 && file[file.len() - 5..].eq_ignore_ascii_case(".gguf")
+/// Whether `file` names a GGUF file: something before a `.gguf` ending, in
+/// any case ("Modèle-été.GGUF" is one). Safe on any name: the ending is
+/// compared as bytes, never sliced out of the middle of a character.
+pub fn is_gguf_name(file: &str) -> bool {
+    gguf_stem(file).is_some_and(|stem| !stem.is_empty())
+}
+
+/// `file` without its `.gguf` ending (in any case), or `None` when it has none.
+fn gguf_stem(file: &str) -> Option<&str> {
+    const ENDING: &[u8] = b".gguf";
+    let cut = file.len().checked_sub(ENDING.len())?;
+    if !file.as_bytes()[cut..].eq_ignore_ascii_case(ENDING) {
+        return None;
+    }
+    // The last five bytes are ASCII, so `cut` starts a character.
+    file.get(..cut)
 }
 
 /// Reads a GGUF file's header (metadata only; tensors are not read).
@@ -394,6 +408,95 @@ mod tests {
             model_path(dir, "m.gguf").unwrap(),
             PathBuf::from("/models/m.gguf")
         );
+    }
+
+    /// A GGUF file holding only a header: a name, a licence, no tensors.
+    fn write_header(path: &Path, name: &str) {
+        use gguf_file::Value;
+        let mut f = fs::File::create(path).unwrap();
+        let metadata = [
+            ("general.architecture", &Value::String("llama".into())),
+            ("general.name", &Value::String(name.into())),
+            ("general.license", &Value::String("apache-2.0".into())),
+            ("llama.context_length", &Value::U32(2048)),
+        ];
+        gguf_file::write(&mut f, &metadata, &[]).unwrap();
+    }
+
+    #[test]
+    fn models_with_names_in_any_script_are_listed() {
+        let dir = tempfile::tempdir().unwrap();
+        write_header(&dir.path().join("Modèle-été-😀.gguf"), "Modèle d’été 😀");
+        // Damaged files are listed too, named after the file.
+        for file in ["x😀.gguf", "é.gguf", "Ünïcödé.GGUF"] {
+            fs::write(dir.path().join(file), b"GGUF").unwrap();
+        }
+        // Not models: a byte five from the end falls inside a character.
+        for file in ["ab😀gguf", "xégguf", "😀", "é", ".gguf", "notes.txt"] {
+            fs::write(dir.path().join(file), b"GGUF").unwrap();
+        }
+
+        let listed = list(dir.path()).expect("the folder lists");
+        let files: Vec<&str> = listed.iter().map(|m| m.file.as_str()).collect();
+        assert_eq!(
+            files,
+            ["Modèle-été-😀.gguf", "x😀.gguf", "Ünïcödé.GGUF", "é.gguf"],
+            "every GGUF file and only those, in file-name order"
+        );
+        let named = |file: &str| {
+            let m = listed.iter().find(|m| m.file == file).unwrap();
+            (m.name.as_str(), m.licence.as_str(), m.context_length)
+        };
+        assert_eq!(
+            named("Modèle-été-😀.gguf"),
+            ("Modèle d’été 😀", "Apache-2.0", Some(2048)),
+            "the header is read"
+        );
+        assert_eq!(named("x😀.gguf"), ("x😀", "unknown", None));
+        assert_eq!(named("é.gguf"), ("é", "unknown", None));
+        assert_eq!(named("Ünïcödé.GGUF"), ("Ünïcödé", "unknown", None));
+        assert_eq!(chat_models(dir.path()).unwrap().len(), 4);
+    }
+
+    #[test]
+    fn gguf_names_are_recognised_whatever_the_characters() {
+        for yes in [
+            "Modèle-été-😀.gguf",
+            "x😀.gguf",
+            "é.gguf",
+            "a.GgUf",
+            "😀.gguf",
+        ] {
+            assert!(is_gguf_name(yes), "{yes:?} names a GGUF file");
+        }
+        for no in [
+            "",
+            ".gguf",
+            "gguf",
+            "ab😀gguf",
+            "xégguf",
+            "😀😀",
+            "é",
+            "model.gguf.txt",
+        ] {
+            assert!(!is_gguf_name(no), "{no:?} does not name a GGUF file");
+        }
+    }
+
+    #[test]
+    fn an_imported_model_may_have_a_name_in_any_script() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("Modèle-été-😀.gguf");
+        write_header(&source, "Modèle d’été");
+        let models = dir.path().join("models");
+        let imported = import(&models, &source).expect("imported");
+        assert_eq!(
+            (imported.file.as_str(), imported.name.as_str()),
+            ("Modèle-été-😀.gguf", "Modèle d’été")
+        );
+        assert_eq!(list(&models).unwrap(), vec![imported]);
+        remove(&models, "Modèle-été-😀.gguf").unwrap();
+        assert_eq!(list(&models).unwrap(), vec![]);
     }
 
     #[test]

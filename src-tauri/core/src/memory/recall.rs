@@ -243,12 +243,11 @@ const FUNCTION_WORDS: &[&str] = &[
     "yourselves",
 ];
 
-/// The lower-cased words of `text` as FTS5's unicode61 tokenizer splits them
-/// (apostrophes split too: "Caroline's" is "caroline" and "s").
+/// The lower-cased words of `text` by the splitter search uses
+/// ([`crate::store::fts::tokens`]), split at apostrophes as the index splits them
+/// ("Caroline's" is "caroline" and "s"), so function words can be dropped.
 fn words(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
+    crate::store::fts::tokens(text).map(str::to_lowercase)
 }
 
 fn is_function_word(w: &str) -> bool {

@@ -40,8 +40,9 @@ impl Hearth {
 
     /// Replaces a memory's text, kind and importance.
     pub async fn update_memory(&self, id: i64, draft: MemoryDraft) -> Result<Memory, AppError> {
-        let draft = memories::tidy(&draft)
-            .ok_or_else(|| AppError::invalid("A memory needs some words. Delete it instead?"))?;
+        // One rule, in the core: a memory with no words or too many is
+        // refused with a sentence that says which.
+        let draft = memories::check(&draft)?;
         let updated = self
             .journal(move |s| {
                 s.run(|c| {

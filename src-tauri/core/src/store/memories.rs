@@ -8,6 +8,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 
 use super::fts::{self, Combine};
+use crate::AppError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "lowercase")]
@@ -92,7 +93,11 @@ pub struct MemoryDraft {
     pub importance: u8,
 }
 
-/// The longest memory kept, in characters: a memory is a fact, not a transcript.
+/// The longest memory kept, in characters (Unicode scalar values, counted
+/// once runs of whitespace are one space): a memory is a fact, not a
+/// transcript. A longer one is refused, never cut ([`check`]). The window
+/// applies the same rule before saving: it reads this constant from the
+/// generated bindings (`MAX_MEMORY_CHARS`).
 pub const MAX_TEXT_CHARS: usize = 1_000;
 
 const COLUMNS: &str = "memories.id, memories.text, memories.kind, memories.importance, \
@@ -111,22 +116,51 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Memory> {
     })
 }
 
-/// Trims the text, caps its length, and clamps the importance to 1–5.
-/// `None` when nothing is left to remember.
-pub fn tidy(draft: &MemoryDraft) -> Option<MemoryDraft> {
-    let text: String = draft
-        .text
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .chars()
-        .take(MAX_TEXT_CHARS)
-        .collect();
-    (!text.is_empty()).then(|| MemoryDraft {
+/// The one rule for what a memory may be. Makes every run of whitespace one
+/// space, trims the ends, and clamps the importance to 1–5; refuses, with a
+/// sentence the window can show as it is, a memory with no words left or
+/// one longer than [`MAX_TEXT_CHARS`] (nothing is ever cut).
+pub fn check(draft: &MemoryDraft) -> Result<MemoryDraft, AppError> {
+    let text = draft.text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let length = text.chars().count();
+    if length == 0 {
+        return Err(AppError::invalid(
+            "A memory needs some words. To forget it, delete it instead.",
+        ));
+    }
+    if length > MAX_TEXT_CHARS {
+        return Err(AppError::invalid(format!(
+            "A memory can hold up to {} characters; this one has {}. Shorten it or split it in two.",
+            thousands(MAX_TEXT_CHARS),
+            thousands(length)
+        )));
+    }
+    Ok(MemoryDraft {
         text,
         kind: draft.kind,
         importance: draft.importance.clamp(1, 5),
     })
+}
+
+/// [`check`] without the reason: `None` for any draft it refuses (no words,
+/// or too long). For callers that only keep what can be kept, such as
+/// learning from a conversation; where a person wrote the memory, call
+/// [`check`], whose sentence says why it was refused.
+pub fn tidy(draft: &MemoryDraft) -> Option<MemoryDraft> {
+    check(draft).ok()
+}
+
+/// `n` with a comma between thousands: 1234 is "1,234".
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
 }
 
 /// Whether memory `id` exists and no newer one supersedes it.
@@ -305,4 +339,72 @@ pub fn most_important(conn: &Connection, limit: u32) -> rusqlite::Result<Vec<Mem
          ORDER BY importance DESC, updated_at DESC LIMIT ?1"
     ))?;
     stmt.query_map([limit], from_row)?.collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draft(text: &str) -> MemoryDraft {
+        MemoryDraft {
+            text: text.to_owned(),
+            kind: MemoryKind::Fact,
+            importance: 9,
+        }
+    }
+
+    #[test]
+    fn a_memory_is_tidied_but_never_cut() {
+        let kept = check(&draft("  Loves   the lake\n house in\tJune ")).unwrap();
+        assert_eq!(kept.text, "Loves the lake house in June");
+        assert_eq!(kept.importance, 5);
+
+        // Exactly the limit, in characters rather than bytes.
+        let longest = "é".repeat(MAX_TEXT_CHARS);
+        assert_eq!(check(&draft(&longest)).unwrap().text, longest);
+        let emoji = format!("{} ", "😀 ".repeat(MAX_TEXT_CHARS / 2));
+        assert_eq!(
+            check(&draft(&emoji)).unwrap().text.chars().count(),
+            MAX_TEXT_CHARS - 1,
+            "whitespace runs count as one space, the ends not at all"
+        );
+    }
+
+    #[test]
+    fn a_memory_over_the_limit_is_refused_in_a_sentence() {
+        let e = check(&draft(&"x".repeat(1_234))).unwrap_err();
+        assert_eq!(e.code, crate::ErrorCode::InvalidInput);
+        assert_eq!(
+            e.message,
+            "A memory can hold up to 1,000 characters; this one has 1,234. Shorten it or split it in two."
+        );
+        let e = check(&draft(&"é".repeat(MAX_TEXT_CHARS + 1))).unwrap_err();
+        assert!(e.message.contains("this one has 1,001."), "{}", e.message);
+        assert_eq!(tidy(&draft(&"x".repeat(1_234))), None, "refused, not cut");
+    }
+
+    #[test]
+    fn a_memory_without_words_is_refused() {
+        for blank in ["", "   ", "\n\t "] {
+            let e = check(&draft(blank)).unwrap_err();
+            assert_eq!(
+                e.message,
+                "A memory needs some words. To forget it, delete it instead."
+            );
+            assert_eq!(tidy(&draft(blank)), None);
+        }
+    }
+
+    #[test]
+    fn thousands_are_separated_by_commas() {
+        let cases = [
+            (0, "0"),
+            (999, "999"),
+            (1_000, "1,000"),
+            (1_234_567, "1,234,567"),
+        ];
+        for (n, said) in cases {
+            assert_eq!(thousands(n), said);
+        }
+    }
 }
