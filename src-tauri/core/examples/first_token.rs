@@ -1,7 +1,8 @@
 //! How long a reply on the built-in model waits for its first word, with the
-//! background idle and with learning running on the same model (which the
-//! reply stops). The difference is the delay background work adds; the goal
-//! is no more than the time of one token.
+//! background idle, with learning running on the same model, and with the
+//! embedder catching up on a journal (the reply stops either). The difference
+//! is the delay background work adds; the goal is no more than the time of
+//! one token.
 //!
 //!     cargo run --release -p hearth-core --example first_token [RUNS]
 //!
@@ -51,7 +52,17 @@ async fn turn(h: &Arc<Hearth>) -> (Duration, Vec<Duration>) {
     (first.unwrap_or_default(), gaps)
 }
 
-async fn fresh(busy: bool) -> (tempfile::TempDir, Arc<Hearth>) {
+#[derive(Clone, Copy, PartialEq)]
+enum Background {
+    Idle,
+    Learning,
+    /// A journal of forty messages, nothing running (the baseline for `Embedding`).
+    Texts,
+    /// The same journal, the embedder catching up on it.
+    Embedding,
+}
+
+async fn fresh(background: Background) -> (tempfile::TempDir, Arc<Hearth>) {
     let dir = tempfile::tempdir().unwrap();
     let h = Hearth::open(
         dir.path().to_path_buf(),
@@ -63,43 +74,63 @@ async fn fresh(busy: bool) -> (tempfile::TempDir, Arc<Hearth>) {
         },
     );
     h.warm_local_model(|_| {}).await.unwrap();
-    if busy {
-        let store = h.store().unwrap();
-        let (u, r) = store
-            .with(|c| {
-                let u = messages::insert(
-                    c,
-                    Role::User,
-                    "My sister Amy marries in Lisbon in June; I must write a toast.",
-                    MessageStatus::Complete,
-                    None,
-                )?;
-                let r = messages::insert(
-                    c,
-                    Role::Assistant,
-                    "How lovely! Let's write it together.",
-                    MessageStatus::Complete,
-                    None,
-                )?;
-                Ok((u.id, r.id))
-            })
-            .unwrap();
-        let learn = Job::Learn {
-            user_id: u,
-            reply_id: r,
-            day: "2026-11-30".into(),
-        };
-        h.queue(&learn);
-        h.start_background(&tokio::runtime::Handle::current());
-        while h.running_job() != Some(learn.clone()) {
-            tokio::time::sleep(Duration::from_millis(2)).await;
+    let store = h.store().unwrap();
+    match background {
+        Background::Idle => {}
+        Background::Texts | Background::Embedding => {
+            store
+                .with(|c| {
+                    for i in 0..40 {
+                        let text = format!("A note about the harbour, number {i}.");
+                        messages::insert(c, Role::User, &text, MessageStatus::Complete, None)?;
+                    }
+                    Ok(())
+                })
+                .unwrap();
+            if background == Background::Embedding {
+                h.start_background(&tokio::runtime::Handle::current());
+                while h.running_job() != Some(Job::Embed) {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+            }
         }
-        // Let it get well into its answer.
-        tokio::time::sleep(Duration::from_millis(1500)).await;
-        // Keep the history equal to the idle case: only the job differs.
-        store
-            .with(|c| c.execute("DELETE FROM messages WHERE id IN (?1, ?2)", [u, r]))
-            .unwrap();
+        Background::Learning => {
+            let (u, r) = store
+                .with(|c| {
+                    let u = messages::insert(
+                        c,
+                        Role::User,
+                        "My sister Amy marries in Lisbon in June; I must write a toast.",
+                        MessageStatus::Complete,
+                        None,
+                    )?;
+                    let r = messages::insert(
+                        c,
+                        Role::Assistant,
+                        "How lovely! Let's write it together.",
+                        MessageStatus::Complete,
+                        None,
+                    )?;
+                    Ok((u.id, r.id))
+                })
+                .unwrap();
+            let learn = Job::Learn {
+                user_id: u,
+                reply_id: r,
+                day: "2026-11-30".into(),
+            };
+            h.queue(&learn);
+            h.start_background(&tokio::runtime::Handle::current());
+            while h.running_job() != Some(learn.clone()) {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            // Let it get well into its answer.
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            // Keep the history equal to the idle case: only the job differs.
+            store
+                .with(|c| c.execute("DELETE FROM messages WHERE id IN (?1, ?2)", [u, r]))
+                .unwrap();
+        }
     }
     (dir, h)
 }
@@ -115,26 +146,37 @@ async fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(5);
-    let (mut idle, mut busy, mut token) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut idle, mut learning, mut texts, mut embedding, mut token) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for _ in 0..runs {
-        let (_d, h) = fresh(false).await;
+        let (_d, h) = fresh(Background::Idle).await;
         let (first, gaps) = turn(&h).await;
         idle.push(first);
         token.push(median(gaps));
-        let (_d, h) = fresh(true).await;
-        busy.push(turn(&h).await.0);
+        let (_d, h) = fresh(Background::Learning).await;
+        learning.push(turn(&h).await.0);
+        let (_d, h) = fresh(Background::Texts).await;
+        texts.push(turn(&h).await.0);
+        let (_d, h) = fresh(Background::Embedding).await;
+        embedding.push(turn(&h).await.0);
     }
-    let (i, b, t) = (median(idle.clone()), median(busy.clone()), median(token));
+    let t = median(token);
     println!(
         "runs: {runs}; threads: {}",
         hearth_core::local::candle_threads()
     );
-    println!("first word, background idle:      median {i:?}  (all: {idle:?})");
-    println!("first word, learning running:     median {b:?}  (all: {busy:?})");
-    println!("one token (median gap):           {t:?}");
-    println!(
-        "delay added by background work:   {:?} ({:.1} tokens)",
-        b.saturating_sub(i),
-        b.saturating_sub(i).as_secs_f64() / t.as_secs_f64().max(1e-9)
-    );
+    println!("one token (median gap): {t:?}");
+    for (what, base, busy) in [
+        ("learning", idle, learning),
+        ("embedding", texts, embedding),
+    ] {
+        let (b, m) = (median(base.clone()), median(busy.clone()));
+        println!("{what}: first word idle {b:?} {base:?}");
+        println!("{what}: first word busy {m:?} {busy:?}");
+        println!(
+            "{what}: delay added {:?} ({:.1} tokens)",
+            m.saturating_sub(b),
+            m.saturating_sub(b).as_secs_f64() / t.as_secs_f64().max(1e-9)
+        );
+    }
 }

@@ -20,8 +20,9 @@ use super::{Hearth, blocking};
 
 /// The most memories one call may return.
 const MAX_LIST: u32 = 1_000;
-/// Texts embedded per batch (about half a second on one core).
-const BATCH: usize = 32;
+/// Texts embedded per batch. A reply on the built-in model stops the job
+/// between two batches, so a batch is kept short (see `examples/first_token.rs`).
+const BATCH: usize = 8;
 /// Messages this far before the last embedded one are checked again (the
 /// last turns may be edited or finish streaming after a look).
 const MESSAGE_MARGIN: i64 = 200;
