@@ -27,8 +27,35 @@ fn models_dir() -> PathBuf {
 
 /// Times a turn: to its first word, and each word after.
 async fn turn(h: &Arc<Hearth>) -> (Duration, Vec<Duration>) {
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    turn_yielded(h).await.0
+}
+
+/// [`turn`], and how long after the turn was asked the background job that
+/// was running stopped (zero when none ran).
+async fn turn_yielded(h: &Arc<Hearth>) -> ((Duration, Vec<Duration>), Duration) {
+    let running = h.running_job();
+    let was_running = running.is_some();
     let asked = Instant::now();
+    let watcher = {
+        let h = h.clone();
+        tokio::spawn(async move {
+            while running.is_some() && h.running_job() == running {
+                tokio::time::sleep(Duration::from_micros(200)).await;
+            }
+            asked.elapsed()
+        })
+    };
+    let words = words_of(h, asked).await;
+    let yielded = if was_running {
+        watcher.await.unwrap()
+    } else {
+        Duration::ZERO
+    };
+    (words, yielded)
+}
+
+async fn words_of(h: &Arc<Hearth>, asked: Instant) -> (Duration, Vec<Duration>) {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     h.start_turn(TurnStart::Send("Tell me about the sea.".into()), move |e| {
         let _ = tx.send((Instant::now(), e));
     })
@@ -56,7 +83,7 @@ async fn turn(h: &Arc<Hearth>) -> (Duration, Vec<Duration>) {
 enum Background {
     Idle,
     Learning,
-    /// A journal of forty messages, nothing running (the baseline for `Embedding`).
+    /// A journal of twelve messages, nothing running (the baseline for `Embedding`).
     Texts,
     /// The same journal, the embedder catching up on it.
     Embedding,
@@ -80,7 +107,7 @@ async fn fresh(background: Background) -> (tempfile::TempDir, Arc<Hearth>) {
         Background::Texts | Background::Embedding => {
             store
                 .with(|c| {
-                    for i in 0..40 {
+                    for i in 0..12 {
                         let text = format!("A note about the harbour, number {i}.");
                         messages::insert(c, Role::User, &text, MessageStatus::Complete, None)?;
                     }
@@ -148,17 +175,22 @@ async fn main() {
         .unwrap_or(5);
     let (mut idle, mut learning, mut texts, mut embedding, mut token) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut learning_yield, mut embedding_yield) = (Vec::new(), Vec::new());
     for _ in 0..runs {
         let (_d, h) = fresh(Background::Idle).await;
         let (first, gaps) = turn(&h).await;
         idle.push(first);
         token.push(median(gaps));
         let (_d, h) = fresh(Background::Learning).await;
-        learning.push(turn(&h).await.0);
+        let ((first, _), yielded) = turn_yielded(&h).await;
+        learning.push(first);
+        learning_yield.push(yielded);
         let (_d, h) = fresh(Background::Texts).await;
         texts.push(turn(&h).await.0);
         let (_d, h) = fresh(Background::Embedding).await;
-        embedding.push(turn(&h).await.0);
+        let ((first, _), yielded) = turn_yielded(&h).await;
+        embedding.push(first);
+        embedding_yield.push(yielded);
     }
     let t = median(token);
     println!(
@@ -166,6 +198,12 @@ async fn main() {
         hearth_core::local::candle_threads()
     );
     println!("one token (median gap): {t:?}");
+    for (what, yields) in [("learning", learning_yield), ("embedding", embedding_yield)] {
+        println!(
+            "{what}: stopped {:?} after the turn was asked (median; all: {yields:?})",
+            median(yields.clone())
+        );
+    }
     for (what, base, busy) in [
         ("learning", idle, learning),
         ("embedding", texts, embedding),

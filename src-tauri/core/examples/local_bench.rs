@@ -79,6 +79,35 @@ fn main() {
             );
         }
     }
+    // Reading a long prompt in smaller blocks: a cancel is noticed sooner
+    // (between blocks), at some cost in speed.
+    let request = ChatRequest {
+        system: Some("You are a warm storyteller.".into()),
+        messages: vec![ChatMessage {
+            role: ChatRole::User,
+            content: "The weather was calm and the evening light fell softly over the harbour. "
+                .repeat(20),
+        }],
+        max_tokens: 1,
+        temperature: Some(0.0),
+        schema: None,
+    };
+    for block in [4, 8, 16, 32, 64, 128] {
+        let options = GenerateOptions {
+            prompt_block: block,
+            ..GenerateOptions::for_request(&request)
+        };
+        let g = model
+            .generate(&request, &options, &CancellationToken::new(), &mut |_| {})
+            .unwrap();
+        let ms = g.prompt_time.as_secs_f64() * 1e3;
+        println!(
+            "prompt block {block:>3}: {} tokens in {ms:.0} ms = {:.0} tok/s; one block {:.0} ms",
+            g.prompt_tokens,
+            g.prompt_tokens as f64 / g.prompt_time.as_secs_f64(),
+            ms * block as f64 / g.prompt_tokens as f64
+        );
+    }
     drop(model);
 
     // Embeddings.

@@ -40,6 +40,9 @@ pub enum Model {
         config: ProviderConfig,
         path: PathBuf,
         runtime: Arc<LocalModels>,
+        /// Background work: it reads its prompt a token at a time, so a
+        /// reply that stops it waits at most about one token.
+        background: bool,
     },
 }
 
@@ -73,7 +76,19 @@ impl Model {
             config,
             path,
             runtime: runtime.clone(),
+            background: false,
         })
+    }
+
+    /// The same model for background work, which yields to replies: on this
+    /// computer's CPU it stops within about one token of a cancel, prompt
+    /// included (reading the prompt is slower this way: see
+    /// `examples/local_bench.rs`). A remote model is unchanged.
+    pub fn for_background(mut self) -> Model {
+        if let Model::Local { background, .. } = &mut self {
+            *background = true;
+        }
+        self
     }
 
     pub fn config(&self) -> &ProviderConfig {
@@ -135,8 +150,17 @@ impl Model {
             let mut on_delta = |d: &str| on_event(GenEvent::Delta(d));
             match self {
                 Model::Remote(p) => p.stream_chat(request, cancel, &mut on_delta).await,
-                Model::Local { path, runtime, .. } => {
-                    generate_local(runtime, path, request, cancel, &mut on_delta).await
+                Model::Local {
+                    path,
+                    runtime,
+                    background,
+                    ..
+                } => {
+                    let mut options = local::GenerateOptions::for_request(request);
+                    if *background {
+                        options.prompt_block = 1;
+                    }
+                    generate_local(runtime, path, request, options, cancel, &mut on_delta).await
                 }
             }
         };
@@ -182,6 +206,7 @@ async fn generate_local(
     runtime: &Arc<LocalModels>,
     path: &std::path::Path,
     request: &ChatRequest,
+    options: local::GenerateOptions,
     cancel: &CancellationToken,
     on_delta: &mut (dyn FnMut(&str) + Send),
 ) -> Result<Completion, StreamFailure> {
@@ -195,6 +220,5 @@ async fn generate_local(
         _ = cancel.cancelled() => return Err(failed(ProviderError::cancelled())),
         model = runtime.chat(path, |_| {}) => model.map_err(|e| failed(e.into()))?,
     };
-    let options = local::GenerateOptions::for_request(request);
     local::chat::stream_chat(model, request, options, cancel, on_delta).await
 }

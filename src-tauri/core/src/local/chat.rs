@@ -29,9 +29,9 @@ use crate::providers::{
     ChatRequest, Completion, ProviderError, ProviderErrorKind, StreamFailure, Usage,
 };
 
-/// Tokens fed to the model at once while reading the prompt; between two
-/// blocks a cancel is noticed.
-const PROMPT_BLOCK: usize = 128;
+/// Tokens fed to the model at once while reading the prompt, by default;
+/// between two blocks a cancel is noticed.
+pub const PROMPT_BLOCK: usize = 128;
 
 /// Tokens that end a turn in the common chat formats, besides the file's EOS.
 const END_OF_TURN: &[&str] = &[
@@ -72,6 +72,8 @@ pub struct GenerateOptions {
     /// small models loop without it.
     pub repeat_penalty: f32,
     pub repeat_last_n: usize,
+    /// Prompt tokens read at once: a cancel is noticed between two blocks.
+    pub prompt_block: usize,
 }
 
 impl GenerateOptions {
@@ -89,6 +91,7 @@ impl GenerateOptions {
             seed,
             repeat_penalty: 1.1,
             repeat_last_n: 64,
+            prompt_block: PROMPT_BLOCK,
         }
     }
 }
@@ -383,12 +386,13 @@ impl ChatModel {
         };
         let started = Instant::now();
         let mut logits = None;
-        for (i, block) in prompt.chunks(PROMPT_BLOCK).enumerate() {
+        let block_len = options.prompt_block.max(1);
+        for (i, block) in prompt.chunks(block_len).enumerate() {
             if cancel.is_cancelled() {
                 out.stop = StopReason::Cancelled;
                 return Ok(out);
             }
-            logits = Some(forward(&mut weights, block, i * PROMPT_BLOCK)?);
+            logits = Some(forward(&mut weights, block, i * block_len)?);
         }
         let mut logits = logits.ok_or_else(|| LocalError::Model("The prompt is empty.".into()))?;
         out.prompt_time = started.elapsed();

@@ -17,6 +17,9 @@ type EmbedSlot = Option<(PathBuf, Arc<Embedder>)>;
 pub struct LocalModels {
     chat: Mutex<ChatSlot>,
     embedder: Mutex<EmbedSlot>,
+    /// Held while the embedder loads, so the slot above stays free to read:
+    /// a reply asking for it meanwhile goes on without it.
+    embedder_loading: Mutex<()>,
 }
 
 impl std::fmt::Debug for LocalModels {
@@ -87,15 +90,14 @@ impl LocalModels {
         let dir = dir.to_owned();
         let this = self.clone();
         run_blocking("hearth-embed-load", move || {
-            let mut slot = lock(&this.embedder);
-            if let Some((d, e)) = slot.as_ref()
+            let _loading = lock(&this.embedder_loading);
+            if let Some((d, e)) = lock(&this.embedder).as_ref()
                 && *d == dir
             {
                 return Ok(e.clone());
             }
-            slot.take();
             let embedder = Arc::new(Embedder::load(&dir)?);
-            *slot = Some((dir, embedder.clone()));
+            *lock(&this.embedder) = Some((dir, embedder.clone()));
             Ok(embedder)
         })
         .await

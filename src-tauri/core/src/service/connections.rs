@@ -78,7 +78,7 @@ impl Hearth {
 
     /// The provider settings the companion uses now: the chosen ones, else
     /// the built-in default. `NoProvider` when neither.
-    async fn active_config(&self) -> Result<ProviderConfig, AppError> {
+    pub(super) async fn active_config(&self) -> Result<ProviderConfig, AppError> {
         let chosen = self.journal(|s| s.with(|c| connection::load(c))).await?;
         match chosen {
             Some(config) => Ok(config),
@@ -105,6 +105,11 @@ impl Hearth {
     /// The model the companion talks through now, with its context window.
     pub async fn active_model(&self) -> Result<ActiveModel, AppError> {
         let config = self.active_config().await?;
+        self.ready(config).await
+    }
+
+    /// `config`'s model, ready to call, with its context window.
+    pub(super) async fn ready(&self, config: ProviderConfig) -> Result<ActiveModel, AppError> {
         let context = self.context_for(&config).await;
         let model = self.model_for(config).await?;
         Ok(ActiveModel { model, context })
@@ -115,6 +120,10 @@ impl Hearth {
             Some(n) => n,
             None if config.kind.is_in_process() => {
                 let path = local::models::model_path(&self.models_dir, &config.model).ok();
+                // A loaded model knows its window; the file's header is read otherwise.
+                if let Some(model) = path.as_deref().and_then(|p| self.models.loaded_chat(p)) {
+                    return (model.context_length() as u32).min(LOCAL_CONTEXT);
+                }
                 let declared = blocking(move || {
                     Ok(path
                         .and_then(|p| local::models::read_summary(&p).ok())

@@ -145,9 +145,11 @@ impl Hearth {
         // One turn begins at a time: the check that no reply streams and the
         // registration of this one go together.
         let starting = self.turn_start.lock().await;
-        let active = self.active_model().await?;
-        // Background work yields to the reply (a local one stops at once).
-        let first = jobs.reply_starts(active.model.is_in_process());
+        let config = self.active_config().await?;
+        // Background work yields to the reply (on this computer's CPU it
+        // stops at once), before anything else is prepared.
+        let first = jobs.reply_starts(config.kind.is_in_process());
+        let active = self.ready(config).await?;
         let model_name = active.model.config().model.clone();
         let text = match &start {
             TurnStart::Send(t) | TurnStart::EditLast(t) => Some(t.clone()),

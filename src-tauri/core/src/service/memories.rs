@@ -89,7 +89,8 @@ impl Hearth {
         let Ok(store) = self.store() else {
             return Outcome::Done;
         };
-        let learnt = turn::learn(&store, &active.model, &user, &reply, day, cancel).await;
+        let model = active.model.for_background();
+        let learnt = turn::learn(&store, &model, &user, &reply, day, cancel).await;
         match learnt {
             Ok(m) => {
                 tracing::info!(
