@@ -293,7 +293,10 @@ pub fn import(dir: &Path, source: &Path) -> Result<LocalModel, LocalError> {
         )));
     }
     let partial = dir.join(format!(".{file}.partial"));
-    let copied = fs::copy(source, &partial).and_then(|_| fs::rename(&partial, &target));
+    // Owner-only, like everything in the data folder.
+    let copied = fs::copy(source, &partial)
+        .and_then(|_| crate::store::private::narrow(&partial))
+        .and_then(|_| fs::rename(&partial, &target));
     if let Err(e) = copied {
         let _ = fs::remove_file(&partial);
         return Err(LocalError::Io(format!(
@@ -497,6 +500,23 @@ mod tests {
         assert_eq!(list(&models).unwrap(), vec![imported]);
         remove(&models, "Modèle-été-😀.gguf").unwrap();
         assert_eq!(list(&models).unwrap(), vec![]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_imported_model_is_readable_by_its_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("shared.gguf");
+        write_header(&source, "Shared");
+        fs::set_permissions(&source, fs::Permissions::from_mode(0o644)).unwrap();
+        let models = dir.path().join("models");
+        import(&models, &source).unwrap();
+        let mode = fs::metadata(models.join("shared.gguf"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
     }
 
     #[test]

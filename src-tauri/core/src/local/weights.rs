@@ -125,6 +125,7 @@ fn write_weights(
             .into_inner()
             .map_err(|e| LocalError::io(&partial, e.error()))?;
         file.sync_all().map_err(|e| LocalError::io(&partial, &e))?;
+        crate::store::private::narrow(&partial).map_err(|e| LocalError::io(&partial, &e))?;
         std::fs::rename(&partial, cache).map_err(|e| LocalError::io(cache, &e))
     })();
     if written.is_err() {

@@ -11,12 +11,14 @@ use super::StoreError;
 
 /// Copies the open database `conn` into a new file at `dest`.
 pub fn backup_into(conn: &Connection, dest: &Path) -> Result<(), StoreError> {
-    if let Some(parent) = dest.parent() {
-        std::fs::create_dir_all(parent).map_err(|source| StoreError::Io {
-            path: parent.to_path_buf(),
-            source,
-        })?;
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| StoreError::Io { path, source }
+    };
+    if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
+        super::private::folder(parent).map_err(io(parent))?;
     }
+    super::private::file(dest).map_err(io(dest))?;
     let mut target = Connection::open(dest).map_err(|e| StoreError::from_sqlite(dest, e))?;
     Backup::new(conn, &mut target)
         .and_then(|b| b.run_to_completion(256, Duration::from_millis(5), None))

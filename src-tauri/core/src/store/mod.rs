@@ -14,6 +14,7 @@ pub mod messages;
 mod migrations;
 pub mod moments;
 pub mod persona;
+pub mod private;
 pub mod recall;
 pub mod settings;
 pub mod vectors;
@@ -65,11 +66,16 @@ impl Store {
         let path = path.to_path_buf();
         let latest = migrations.len() as u32;
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|source| StoreError::Io {
+            private::folder(parent).map_err(|source| StoreError::Io {
                 path: parent.to_path_buf(),
                 source,
             })?;
         }
+        // Owner-only before SQLite opens it (its -wal and -shm take its mode).
+        private::file(&path).map_err(|source| StoreError::Io {
+            path: path.clone(),
+            source,
+        })?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX
