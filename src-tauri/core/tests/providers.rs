@@ -337,6 +337,32 @@ async fn an_error_event_in_the_stream_ends_the_reply_with_its_kind() {
 }
 
 #[tokio::test]
+async fn a_key_echoed_in_an_error_event_never_reaches_the_user_or_the_journal() {
+    let mut shown = 0;
+    for kind in ProviderKind::REMOTE {
+        let server = FakeProvider::start().await;
+        server.script([Step::ErrorEventAfter {
+            chunks: vec!["Half".into()],
+            message: format!("invalid key {KEY} for this proxy"),
+        }]);
+        let (_, result) = stream(&provider(&server, kind, KEY)).await;
+        let failure = result.unwrap_err();
+        assert!(
+            !failure.error.message.contains(KEY) && !failure.error.message.contains(&KEY[8..]),
+            "{kind:?}: {}",
+            failure.error.message
+        );
+        if failure.error.message.contains("invalid key [key]") {
+            shown += 1;
+        }
+    }
+    assert!(
+        shown > 0,
+        "the provider's words are still shown, with the key masked"
+    );
+}
+
+#[tokio::test]
 async fn a_stalled_stream_times_out_between_chunks() {
     for kind in ProviderKind::REMOTE {
         let server = FakeProvider::start().await;

@@ -228,7 +228,8 @@ impl Scheduler {
             Outcome::Failed(reason) => self.store.with(|c| {
                 let attempts = jobs::attempts(c, id)?;
                 if attempts + 1 >= MAX_ATTEMPTS {
-                    tracing::warn!(job = ?taken.job, "given up after {MAX_ATTEMPTS} attempts: {reason}");
+                    tracing::warn!(job = ?taken.job, "given up after {MAX_ATTEMPTS} attempts");
+                    tracing::debug!(job = ?taken.job, "the last attempt failed: {reason}");
                     jobs::remove(c, id)
                 } else {
                     let wait = RETRY_AFTER * 2u32.pow(attempts);

@@ -290,7 +290,7 @@ impl Provider {
                 _ = cancel.cancelled() => Err(ProviderError::cancelled().into()),
                 outcome = run => outcome,
             };
-            let Failed { error, status } = match outcome {
+            let Failed { mut error, status } = match outcome {
                 Ok(()) => {
                     return Ok(Completion {
                         text,
@@ -300,6 +300,9 @@ impl Provider {
                 }
                 Err(e) => e,
             };
+            // A provider (or a proxy) may echo the key in an error it sends
+            // mid-stream: it is masked before the message is kept or shown.
+            error.message = redact(&error.message, self.key.as_deref());
             if text.is_empty()
                 && matches!(status, Some(400 | 422))
                 && let Some(simpler) = formats::fallback(self.config.kind, &body)

@@ -136,7 +136,12 @@ impl Hearth {
                 match &outcome {
                     Outcome::Done => tracing::debug!(job = ?taken.job, "job done"),
                     Outcome::Interrupted => tracing::debug!(job = ?taken.job, "job interrupted"),
-                    Outcome::Failed(e) => tracing::warn!(job = ?taken.job, "job failed: {e}"),
+                    // The reason may quote the model's words about the
+                    // user's life: kept with the job, logged only at debug.
+                    Outcome::Failed(e) => {
+                        tracing::warn!(job = ?taken.job, "job failed; it will be tried again later");
+                        tracing::debug!(job = ?taken.job, "job failed: {e}");
+                    }
                 }
                 jobs.finish(&taken, &outcome);
             }
