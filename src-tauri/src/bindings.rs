@@ -22,14 +22,29 @@ macro_rules! hearth_commands {
 }
 include!("command_names.rs");
 
+/// What the window knows from the core before it asks anything.
+#[derive(serde::Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+struct Constants {
+    /// The longest memory, in characters (the core refuses longer ones).
+    max_memory_chars: u32,
+    /// Every kind of provider, in the order Settings offers them.
+    providers: Vec<hearth_core::providers::ProviderInfo>,
+}
+
+fn constants() -> Constants {
+    Constants {
+        max_memory_chars: hearth_core::store::memories::MAX_TEXT_CHARS as u32,
+        providers: hearth_core::providers::catalogue(),
+    }
+}
+
 pub fn builder() -> Builder<tauri::Wry> {
     Builder::<tauri::Wry>::new()
         .commands(commands())
-        .constant("PROVIDERS", hearth_core::providers::catalogue())
-        .constant(
-            "MAX_MEMORY_CHARS",
-            hearth_core::store::memories::MAX_TEXT_CHARS as u32,
-        )
+        // One constant: tauri-specta keeps constants in a HashMap, so two
+        // would be written in a different order from run to run.
+        .constant("CONSTANTS", constants())
 }
 
 #[cfg(test)]

@@ -330,8 +330,7 @@ async warmLocalModel(onProgress: TAURI_CHANNEL<LoadProgress>) : Promise<Result<s
 
 /** user-defined constants **/
 
-export const PROVIDERS = [{"defaultBaseUrl":"http://127.0.0.1:11434","kind":"ollama","requiresKey":false,"takesKey":false},{"defaultBaseUrl":"https://api.openai.com/v1","kind":"openai-compatible","requiresKey":false,"takesKey":true},{"defaultBaseUrl":"https://api.anthropic.com","kind":"anthropic","requiresKey":true,"takesKey":true},{"defaultBaseUrl":"","kind":"local","requiresKey":false,"takesKey":false}] as const;
-export const MAX_MEMORY_CHARS = 1000 as const;
+export const CONSTANTS = {"maxMemoryChars":1000,"providers":[{"defaultBaseUrl":"http://127.0.0.1:11434","kind":"ollama","requiresKey":false,"takesKey":false},{"defaultBaseUrl":"https://api.openai.com/v1","kind":"openai-compatible","requiresKey":false,"takesKey":true},{"defaultBaseUrl":"https://api.anthropic.com","kind":"anthropic","requiresKey":true,"takesKey":true},{"defaultBaseUrl":"","kind":"local","requiresKey":false,"takesKey":false}]} as const;
 
 /** user-defined types **/
 

@@ -1,4 +1,4 @@
-import { MAX_MEMORY_CHARS, type Memory, type MemoryDraft, type MemoryKind } from './bindings';
+import { CONSTANTS, type Memory, type MemoryDraft, type MemoryKind } from './bindings';
 
 /** The kinds of things remembered, in the order the view shows them. */
 export const KINDS: readonly { kind: MemoryKind; label: string; one: string }[] = [
@@ -68,7 +68,7 @@ export function draftOf(memory: Memory): MemoryDraft {
  * The longest memory, in characters: the core's rule (`MAX_TEXT_CHARS` in
  * src-tauri/core/src/store/memories.rs), from the generated bindings.
  */
-export { MAX_MEMORY_CHARS };
+export const MAX_MEMORY_CHARS: number = CONSTANTS.maxMemoryChars;
 
 /** Whitespace as the core (Rust's `split_whitespace`) reads it. */
 const WHITESPACE = /[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/u;
