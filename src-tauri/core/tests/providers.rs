@@ -363,6 +363,19 @@ async fn a_key_echoed_in_an_error_event_never_reaches_the_user_or_the_journal() 
 }
 
 #[tokio::test]
+async fn nul_characters_from_a_provider_are_dropped() {
+    for kind in ProviderKind::REMOTE {
+        let server = FakeProvider::start().await;
+        server.script([Step::reply(["Hel\0lo", "\0", " there"])]);
+        let (deltas, result) = stream(&provider(&server, kind, KEY)).await;
+        let done = result.unwrap();
+        assert_eq!(done.text, "Hello there", "{kind:?}");
+        assert_eq!(deltas.concat(), "Hello there", "{kind:?}");
+        assert!(deltas.iter().all(|d| !d.is_empty()), "{kind:?}: {deltas:?}");
+    }
+}
+
+#[tokio::test]
 async fn a_stalled_stream_times_out_between_chunks() {
     for kind in ProviderKind::REMOTE {
         let server = FakeProvider::start().await;

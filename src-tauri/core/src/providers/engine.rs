@@ -388,6 +388,14 @@ impl Provider {
             formats::decode(self.config.kind, &event, &data, usage, &mut pieces)?;
             for piece in pieces {
                 match piece {
+                    // A NUL is no part of any text: it is dropped, not stored.
+                    Piece::Text(t) if t.contains('\0') => {
+                        let t = t.replace('\0', "");
+                        text.push_str(&t);
+                        if !t.is_empty() {
+                            on_delta(&t);
+                        }
+                    }
                     Piece::Text(t) => {
                         text.push_str(&t);
                         on_delta(&t);

@@ -128,6 +128,11 @@ pub fn check(draft: &MemoryDraft) -> Result<MemoryDraft, AppError> {
             "A memory needs some words. To forget it, delete it instead.",
         ));
     }
+    if text.contains('\0') {
+        return Err(AppError::invalid(
+            "That memory holds a NUL character, which Hearth cannot keep. Nothing was saved.",
+        ));
+    }
     if length > MAX_TEXT_CHARS {
         return Err(AppError::invalid(format!(
             "A memory can hold up to {} characters; this one has {}. Shorten it or split it in two.",
@@ -381,6 +386,13 @@ mod tests {
         let e = check(&draft(&"é".repeat(MAX_TEXT_CHARS + 1))).unwrap_err();
         assert!(e.message.contains("this one has 1,001."), "{}", e.message);
         assert_eq!(tidy(&draft(&"x".repeat(1_234))), None, "refused, not cut");
+    }
+
+    #[test]
+    fn a_memory_with_a_nul_is_refused_not_stored() {
+        let e = check(&draft("Amy\0 lives in Lisbon")).unwrap_err();
+        assert!(e.message.contains("NUL"), "{}", e.message);
+        assert_eq!(tidy(&draft("Amy\0")), None);
     }
 
     #[test]
