@@ -56,18 +56,14 @@ impl Job {
         }
     }
 
-    /// The kind and payload it is stored as (the same job twice is one row).
+    /// The kind and payload it is stored as (the same job twice is one row):
+    /// its serde form, less the kind.
     fn to_row(&self) -> (&'static str, String) {
-        let payload = match self {
-            Job::Embed => "{}".to_owned(),
-            Job::Learn {
-                user_id,
-                reply_id,
-                day,
-            } => serde_json::json!({"user_id": user_id, "reply_id": reply_id, "day": day})
-                .to_string(),
-        };
-        (self.kind(), payload)
+        let mut value = serde_json::to_value(self).unwrap_or_default();
+        if let Some(fields) = value.as_object_mut() {
+            fields.remove("kind");
+        }
+        (self.kind(), value.to_string())
     }
 
     fn from_row(kind: &str, payload: &str) -> Option<Job> {

@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::companion::prompt::Budget;
 use crate::companion::setup::{self, Introduction, SetupAnswers};
 use crate::companion::turn::{self, Start, Turn};
-use crate::error::{AppError, ErrorCode};
+use crate::error::AppError;
 use crate::generation::StreamEvent;
 use crate::jobs::Job;
 use crate::memory::semantic::QueryVector;
@@ -258,14 +258,5 @@ impl Hearth {
     pub async fn release_moment(&self, message_id: i64) -> Result<bool, AppError> {
         self.journal(move |s| s.with(|c| moments::release_message(c, message_id).map(|n| n > 0)))
             .await
-    }
-}
-
-impl From<tokio::task::JoinError> for AppError {
-    fn from(e: tokio::task::JoinError) -> Self {
-        AppError {
-            code: ErrorCode::Io,
-            message: format!("A background task failed: {e}"),
-        }
     }
 }

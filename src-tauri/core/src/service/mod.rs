@@ -198,14 +198,6 @@ impl Hearth {
         &self.data_dir
     }
 
-    pub fn models_dir(&self) -> &Path {
-        &self.models_dir
-    }
-
-    pub fn local_models(&self) -> &Arc<LocalModels> {
-        &self.models
-    }
-
     /// The journal, or why it could not be opened.
     pub fn store(&self) -> Result<Arc<Store>, AppError> {
         self.store.clone()
