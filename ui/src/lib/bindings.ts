@@ -330,7 +330,7 @@ async warmLocalModel(onProgress: TAURI_CHANNEL<LoadProgress>) : Promise<Result<s
 
 /** user-defined constants **/
 
-export const CONSTANTS = {"maxMemoryChars":1000,"providers":[{"defaultBaseUrl":"http://127.0.0.1:11434","kind":"ollama","requiresKey":false,"takesKey":false},{"defaultBaseUrl":"https://api.openai.com/v1","kind":"openai-compatible","requiresKey":false,"takesKey":true},{"defaultBaseUrl":"https://api.anthropic.com","kind":"anthropic","requiresKey":true,"takesKey":true},{"defaultBaseUrl":"","kind":"local","requiresKey":false,"takesKey":false}]} as const;
+export const CONSTANTS = {"maxMemoryChars":1000,"providers":[{"kind":"ollama","defaultBaseUrl":"http://127.0.0.1:11434","takesKey":false,"requiresKey":false},{"kind":"openai-compatible","defaultBaseUrl":"https://api.openai.com/v1","takesKey":true,"requiresKey":false},{"kind":"anthropic","defaultBaseUrl":"https://api.anthropic.com","takesKey":true,"requiresKey":true},{"kind":"local","defaultBaseUrl":"","takesKey":false,"requiresKey":false}]} as const;
 
 /** user-defined types **/
 

@@ -10,7 +10,7 @@
 
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use candle_core::quantized::gguf_file;
@@ -22,6 +22,7 @@ use serde::Serialize;
 use tokenizers::Tokenizer;
 use tokio_util::sync::CancellationToken;
 
+use super::constrain::{Constraint, Grammars};
 use super::template::ChatTemplate;
 use super::weights::load_weights;
 use super::{LocalError, SUPPORTED_ARCHITECTURES, spawn_worker};
@@ -142,6 +143,10 @@ pub struct ChatModel {
     tokenizer: Tokenizer,
     template: ChatTemplate,
     stop_tokens: Vec<u32>,
+    /// The token that ends a turn (the file's EOS).
+    eos: u32,
+    /// The vocabulary compiled for structured answers, on the first one.
+    grammars: OnceLock<Option<Grammars>>,
     context_length: usize,
     /// One reply at a time: two would only share the same cores.
     busy: Mutex<()>,
@@ -264,13 +269,16 @@ impl ChatModel {
             .iter()
             .filter_map(|t| tokenizer.token_to_id(t))
             .collect();
-        if let Some(eos) = content
+        let eos = content
             .metadata
             .get("tokenizer.ggml.eos_token_id")
-            .and_then(|v| v.to_u32().ok())
-        {
-            stop_tokens.push(eos);
-        }
+            .and_then(|v| v.to_u32().ok());
+        stop_tokens.extend(eos);
+        let Some(&eos) = eos.as_ref().or(stop_tokens.first()) else {
+            return Err(LocalError::Invalid(
+                "The model names no token that ends its turn.".into(),
+            ));
+        };
         stop_tokens.sort_unstable();
         stop_tokens.dedup();
         let context_length = summary
@@ -296,6 +304,8 @@ impl ChatModel {
             tokenizer,
             template,
             stop_tokens,
+            eos,
+            grammars: OnceLock::new(),
             context_length,
             busy: Mutex::new(()),
             load_time: started.elapsed(),
@@ -370,6 +380,7 @@ impl ChatModel {
         let _busy = self.busy.lock().unwrap_or_else(|e| e.into_inner());
         let reserve = options.max_tokens.min(self.context_length / 2);
         let prompt = self.prompt_tokens(request, reserve)?;
+        let mut constraint = self.constraint(request);
         let mut weights = self.weights.clone();
         let mut sampler = LogitsProcessor::new(
             options.seed,
@@ -404,16 +415,27 @@ impl ChatModel {
                 out.stop = StopReason::Cancelled;
                 break;
             }
-            let next = self.sample(&mut sampler, &logits, &tokens, options)?;
+            let next = self.sample(&mut sampler, &logits, &tokens, options, constraint.as_mut())?;
             if self.stop_tokens.contains(&next) {
                 out.stop = StopReason::EndOfTurn;
                 break;
             }
+            let complete = match constraint.as_mut() {
+                Some(c) => {
+                    c.accept(next)?;
+                    c.is_done()
+                }
+                None => false,
+            };
             tokens.push(next);
             out.generated_tokens += 1;
             if let Some(delta) = text.push(next)? {
                 out.text.push_str(&delta);
                 on_delta(&delta);
+            }
+            if complete {
+                out.stop = StopReason::EndOfTurn;
+                break;
             }
             if out.generated_tokens >= options.max_tokens {
                 out.stop = StopReason::MaxTokens;
@@ -446,7 +468,9 @@ impl ChatModel {
         logits: &Tensor,
         tokens: &[u32],
         options: &GenerateOptions,
+        constraint: Option<&mut Constraint>,
     ) -> Result<u32, LocalError> {
+        let fail = |e| LocalError::model("while writing", e);
         let logits = if options.repeat_penalty == 1.0 {
             logits.clone()
         } else {
@@ -456,11 +480,36 @@ impl ChatModel {
                 options.repeat_penalty,
                 &tokens[start..],
             )
-            .map_err(|e| LocalError::model("while writing", e))?
+            .map_err(fail)?
         };
-        sampler
-            .sample(&logits)
-            .map_err(|e| LocalError::model("while writing", e))
+        let logits = match constraint {
+            Some(constraint) => {
+                let mut values = logits.to_vec1::<f32>().map_err(fail)?;
+                constraint.mask(&mut values)?;
+                Tensor::new(values, &Device::Cpu).map_err(fail)?
+            }
+            None => logits,
+        };
+        sampler.sample(&logits).map_err(fail)
+    }
+
+    /// The constraint holding a reply to `request`'s schema, if it has one.
+    /// A model whose vocabulary can't be compiled answers unconstrained (the
+    /// readers of answers are tolerant, and check what they read).
+    fn constraint(&self, request: &ChatRequest) -> Option<Constraint> {
+        let schema = request.schema.as_ref()?;
+        let grammars = self
+            .grammars
+            .get_or_init(|| {
+                Grammars::new(&self.tokenizer, self.eos, &self.stop_tokens)
+                    .inspect_err(|e| tracing::warn!("structured answers unavailable: {e}"))
+                    .ok()
+            })
+            .as_ref()?;
+        grammars
+            .constraint(&schema.schema)
+            .inspect_err(|e| tracing::warn!(schema = schema.name, "answering unconstrained: {e}"))
+            .ok()
     }
 }
 

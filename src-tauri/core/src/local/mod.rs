@@ -19,6 +19,7 @@
 //! before the first model runs; [`recommended_threads`] is the cap we suggest.
 
 pub mod chat;
+mod constrain;
 pub mod embed;
 pub mod models;
 pub mod runtime;
