@@ -4,6 +4,7 @@
 //! arrives, and keep whatever arrived if anything goes wrong.
 
 pub mod prompt;
+pub mod sense;
 pub mod setup;
 pub mod tokens;
 pub mod turn;

@@ -19,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 use super::prompt::{self, Budget, Prompt, PromptInput};
 use crate::error::{AppError, ErrorCode};
 use crate::generation::{Model, StreamEvent};
+use crate::memory::choose::Choices;
 use crate::memory::semantic::QueryVector;
 use crate::memory::{extract, remember};
 use crate::providers::{ChatRequest, ProviderErrorKind, Usage};
@@ -355,12 +356,22 @@ pub async fn learn(
             .collect::<Vec<_>>();
         Ok((name, known))
     })?;
-    let request = extract::request(&user_name, &user.content, &reply.content, today, &known);
-    let answer = model.answer(&request, cancel).await?;
-    let learnt = extract::parse(&answer).map_err(|e| AppError {
+    let unreadable = |e: extract::Unreadable| AppError {
         code: ErrorCode::Malformed,
         message: e.to_string(),
-    })?;
+    };
+    let learnt = if model.is_in_process() {
+        // A small model chooses among the user's own statements.
+        let Some(choices) = Choices::new(&user_name, &user.content, today) else {
+            return Ok(extract::Merged::default());
+        };
+        let answer = model.answer(&choices.request(), cancel).await?;
+        choices.read(&answer).map_err(unreadable)?
+    } else {
+        let request = extract::request(&user_name, &user.content, &reply.content, today, &known);
+        let answer = model.answer(&request, cancel).await?;
+        extract::parse(&answer).map_err(unreadable)?
+    };
     let now = crate::store::now_ms();
     Ok(store.with(|c| extract::merge(c, &learnt, &known, Some(user.id), now))?)
 }

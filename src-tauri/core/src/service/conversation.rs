@@ -101,9 +101,12 @@ impl Hearth {
             .map(|j| j.reply_starts(active.model.is_in_process()));
         let answer = active
             .model
-            .answer(&setup::request(&answers), &Default::default())
+            .answer(
+                &setup::request_for(&answers, active.model.is_in_process()),
+                &Default::default(),
+            )
             .await?;
-        Ok(setup::parse(&answer))
+        Ok(setup::parse(&answer, &answers))
     }
 
     /// Up to `limit` messages before the message `before` (the newest when

@@ -1,0 +1,215 @@
+//! Structured answers on the built-in model, run for real (SmolLM2-135M;
+//! fetched by `scripts/models.sh .tools/models`, or `HEARTH_MODELS_DIR`):
+//! what a newcomer with no key meets first. Ten first runs introduce a
+//! companion whose name and voice come from the app's lists, in words that
+//! read as sentences; ten exchanges in which the user states a fact plainly
+//! each leave that fact in memory.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hearth_core::companion::sense;
+use hearth_core::companion::setup::{self, NAMES, SetupAnswers, VOICES};
+use hearth_core::companion::turn;
+use hearth_core::local::DEFAULT_CHAT_MODEL;
+use hearth_core::store::memories;
+use hearth_core::store::messages::{self, MessageStatus, Role};
+use hearth_core::{Hearth, Options};
+
+fn models_dir() -> PathBuf {
+    let dir = std::env::var_os("HEARTH_MODELS_DIR")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.tools/models"));
+    assert!(
+        dir.join(DEFAULT_CHAT_MODEL).is_file(),
+        "the built-in model is missing from {}: run `scripts/models.sh .tools/models`",
+        dir.display()
+    );
+    dir
+}
+
+fn hearth(dir: &std::path::Path) -> Arc<Hearth> {
+    Hearth::open(
+        dir.to_path_buf(),
+        Options {
+            keyring_service: None,
+            models_dir: Some(models_dir()),
+            background_delay: Duration::ZERO,
+            ollama_url: "http://127.0.0.1:9".into(),
+        },
+    )
+}
+
+const FIRST_RUNS: &[(&str, &str, &str)] = &[
+    (
+        "Theodore",
+        "gently, like an old friend",
+        "someone to talk to in the evenings",
+    ),
+    ("Amy", "playfully", "help with my letters"),
+    (
+        "Paul",
+        "plainly and honestly",
+        "remember the people in my life",
+    ),
+    ("Catherine", "warmly", "a calm voice after work"),
+    ("Léa", "softly", "quelqu'un qui m'écoute"),
+    ("Sam", "like a friend", "keep me company while I write"),
+    ("", "", ""),
+    ("Olivia", "with humour", "talk about books and films"),
+    ("Raj", "kindly", "help me remember birthdays"),
+    ("Mei", "gently", "someone who remembers my day"),
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_first_runs_on_the_built_in_model_introduce_a_named_companion_in_sentences() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = hearth(dir.path());
+    let model = h.active_model().await.unwrap().model;
+    assert!(
+        model.is_in_process(),
+        "no provider: the built-in model talks"
+    );
+    let mut own_words = 0;
+    for (user, style, hopes) in FIRST_RUNS {
+        let answers = SetupAnswers {
+            user_name: user.to_string(),
+            address_style: style.to_string(),
+            hopes: hopes.to_string(),
+        };
+        // The constrained answer itself: JSON that fits the schema.
+        let raw = model
+            .answer(&setup::request_for(&answers, true), &Default::default())
+            .await
+            .unwrap();
+        let json: serde_json::Value =
+            serde_json::from_str(&raw).unwrap_or_else(|e| panic!("not JSON ({e}): {raw}"));
+        assert!(VOICES.iter().any(|(v, _)| json["voice"] == *v), "{raw}");
+        let words = json["introduction"].as_str().unwrap();
+        let greeting = if user.is_empty() {
+            "Hello! I'm ".to_owned()
+        } else {
+            format!("Hello, {user}! I'm ")
+        };
+        let named = words
+            .strip_prefix(&greeting)
+            .unwrap_or_else(|| panic!("{raw}"));
+        assert!(
+            NAMES.iter().any(|n| named.starts_with(&format!("{n}. "))),
+            "{raw}"
+        );
+        eprintln!("raw: {raw} -> {:?}", sense::readable(words));
+
+        // What the window shows.
+        let intro = h.introduce(answers).await.unwrap();
+        assert!(NAMES.contains(&intro.name.as_str()), "{intro:?}");
+        assert!(VOICES.iter().any(|(_, sentence)| intro.voice == *sentence));
+        assert_eq!(
+            sense::readable(&intro.words).as_deref(),
+            Ok(intro.words.as_str())
+        );
+        assert!(intro.words.contains(&intro.name), "{intro:?}");
+        if !user.is_empty() {
+            assert!(!intro.words.contains("JSON"));
+        }
+        if !intro.words.contains("new to the world and curious") {
+            own_words += 1;
+        }
+        eprintln!("{} ({}): {}", intro.name, intro.voice, intro.words);
+    }
+    eprintln!(
+        "introductions in the model's own words: {own_words} of {}",
+        FIRST_RUNS.len()
+    );
+}
+
+/// What the user said, and words of the fact that must be remembered.
+const EXCHANGES: &[(&str, &[&str])] = &[
+    (
+        "My sister Amy is getting married in Lisbon in June and I have to write a toast. I'm nervous.",
+        &["Amy", "Lisbon", "June"],
+    ),
+    (
+        "My daughter Zoe starts school on 4 September.",
+        &["Zoe", "September"],
+    ),
+    (
+        "I moved to Glasgow last year for a job at the library.",
+        &["Glasgow"],
+    ),
+    (
+        "My best friend Tom has his birthday on 12 March.",
+        &["Tom", "12 March"],
+    ),
+    (
+        "I'm allergic to peanuts, so I always check the menu.",
+        &["peanuts"],
+    ),
+    (
+        "We are going to Kyoto in April to see the cherry blossom.",
+        &["Kyoto", "April"],
+    ),
+    (
+        "Hi! My dog Biscuit is fourteen and getting slow. Any advice?",
+        &["Biscuit"],
+    ),
+    (
+        "I play the cello in an orchestra every Thursday evening.",
+        &["cello", "Thursday"],
+    ),
+    (
+        "My mother Ruth lives in Dublin and I call her on Sundays.",
+        &["Ruth", "Dublin"],
+    ),
+    (
+        "I started learning Portuguese because of the wedding in Lisbon.",
+        &["Portuguese"],
+    ),
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_exchanges_on_the_built_in_model_each_leave_the_stated_fact_in_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = hearth(dir.path());
+    let model = h.active_model().await.unwrap().model;
+    let store = h.store().unwrap();
+    for (said, words) in EXCHANGES {
+        let (user, reply) = store
+            .with(|c| {
+                let u = messages::insert(c, Role::User, said, MessageStatus::Complete, None)?;
+                let r = messages::insert(
+                    c,
+                    Role::Assistant,
+                    "Thank you for telling me. I'll keep that in mind.",
+                    MessageStatus::Complete,
+                    None,
+                )?;
+                Ok((u, r))
+            })
+            .unwrap();
+        let merged = turn::learn(
+            &store,
+            &model,
+            &user,
+            &reply,
+            "2026-11-30",
+            &Default::default(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("learning from {said:?} failed: {}", e.message));
+        let stored: Vec<String> = store
+            .with(|c| memories::list(c, None, 1000))
+            .unwrap()
+            .into_iter()
+            .filter(|m| merged.added.contains(&m.id) || merged.confirmed.contains(&m.id))
+            .map(|m| m.text)
+            .collect();
+        assert!(
+            stored.iter().any(|m| words.iter().all(|w| m.contains(w))),
+            "nothing remembered of {said:?}: {stored:?}"
+        );
+        eprintln!("{said:?} -> {stored:?}");
+    }
+}
