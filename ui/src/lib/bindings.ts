@@ -481,7 +481,12 @@ error: string | null;
 /**
  * Whether the user kept this message as a moment.
  */
-kept: boolean }
+kept: boolean; 
+/**
+ * Whether the user deleted a memory learnt from it: it is never
+ * recalled or learnt from again.
+ */
+forgotten: boolean }
 /**
  * Where a message is in its life. A reply that was cut short (stopped, failed,
  * or the app died) keeps its words and is marked, never silently dropped.

@@ -12,7 +12,7 @@ import {
 } from './thread';
 
 function msg(id: number, role: Message['role'], createdAt = 0, extra: Partial<Message> = {}): Message {
-  return { id, role, content: `m${id}`, status: 'complete', createdAt, model: null, error: null, kept: false, ...extra };
+  return { id, role, content: `m${id}`, status: 'complete', createdAt, model: null, error: null, kept: false, forgotten: false, ...extra };
 }
 
 describe('applyStartedTurn', () => {

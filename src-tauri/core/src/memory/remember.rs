@@ -179,7 +179,8 @@ pub fn recollect_with(
         &super::recall::Tuning::default(),
     )?;
     for hit in hits {
-        if let Some(m) = messages::get(conn, hit.message_id)? {
+        // A message whose memory the user deleted is not brought up again.
+        if let Some(m) = messages::get(conn, hit.message_id)?.filter(|m| !m.forgotten) {
             recalled.push(m);
         }
     }

@@ -163,6 +163,8 @@ impl Hearth {
                 .and_then(|page| page.into_iter().rev().find(|m| m.role == Role::User))
                 .map(|m| m.content),
         };
+        // Editing or regenerating replaces words: the old ones are forgotten.
+        let replaces_words = !matches!(start, TurnStart::Send(_));
         let query = self.query_vector(text).await;
         let now = chrono::Local::now().fixed_offset();
         let context = active.context;
@@ -227,6 +229,9 @@ impl Hearth {
             )
             .await;
             drop(first);
+            if replaces_words {
+                this.forget_traces().await;
+            }
             this.queue(&Job::Embed);
             if let Some(reply) = &ended.reply
                 && reply.status == MessageStatus::Complete

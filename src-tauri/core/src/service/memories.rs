@@ -53,13 +53,32 @@ impl Hearth {
             })
             .await?;
         self.queue(&Job::Embed);
+        self.forget_traces().await;
         Ok(updated)
     }
 
-    /// Forgets a memory for good: it is never recalled or sent to a model again.
+    /// Forgets a memory for good: it is never recalled or sent to a model
+    /// again, the message it came from is never learnt from again, and its
+    /// words leave every file.
     pub async fn delete_memory(&self, id: i64) -> Result<bool, AppError> {
-        self.journal(move |s| s.with(|c| memories::delete(c, id)))
+        let deleted = self
+            .journal(move |s| s.with(|c| memories::delete(c, id)))
+            .await?;
+        self.forget_traces().await;
+        Ok(deleted)
+    }
+
+    /// Removes forgotten words from the journal's log and the backups (see
+    /// [`crate::store::forget`]). A failure is logged: what the user asked
+    /// to forget is gone from the journal either way.
+    pub(super) async fn forget_traces(&self) {
+        let backups = self.data_dir.join(crate::store::BACKUP_DIR);
+        if let Err(e) = self
+            .journal(move |s| crate::store::forget::traces(s, &backups))
             .await
+        {
+            tracing::warn!("forgotten words may remain in a backup: {}", e.message);
+        }
     }
 
     /// The learning job: facts from one finished exchange, asked of the
@@ -77,7 +96,11 @@ impl Hearth {
             })
             .await;
         let (user, reply) = match exchange {
-            Ok((Some(u), Some(r))) if r.status == messages::MessageStatus::Complete => (u, r),
+            Ok((Some(u), Some(r)))
+                if r.status == messages::MessageStatus::Complete && !u.forgotten =>
+            {
+                (u, r)
+            }
             // Regenerated, edited or forgotten since: nothing left to learn.
             Ok(_) => return Outcome::Done,
             Err(e) => return Outcome::Failed(e.message),

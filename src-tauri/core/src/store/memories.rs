@@ -287,9 +287,19 @@ pub fn supersede(conn: &Connection, old: i64, new: i64) -> rusqlite::Result<bool
     Ok(n == 1)
 }
 
-/// Deletes a memory for good, and any older versions it replaced.
+/// Deletes a memory for good, and any older versions it replaced. The
+/// messages they were learnt from are marked forgotten: never recalled or
+/// learnt from again.
 pub fn delete(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
     let tx = conn.unchecked_transaction()?;
+    tx.execute(
+        "WITH RECURSIVE chain(id) AS (
+            SELECT ?1
+            UNION SELECT m.id FROM memories m JOIN chain c ON m.superseded_by = c.id
+         ) UPDATE messages SET forgotten = 1
+           WHERE id IN (SELECT source_message_id FROM memories WHERE id IN (SELECT id FROM chain))",
+        [id],
+    )?;
     tx.execute(
         "WITH RECURSIVE older(id) AS (
             SELECT id FROM memories WHERE superseded_by = ?1

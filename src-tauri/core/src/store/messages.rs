@@ -37,6 +37,9 @@ pub struct Message {
     pub error: Option<String>,
     /// Whether the user kept this message as a moment.
     pub kept: bool,
+    /// Whether the user deleted a memory learnt from it: it is never
+    /// recalled or learnt from again.
+    pub forgotten: bool,
 }
 
 /// A search result: the message and a short excerpt with the match marked by
@@ -51,7 +54,7 @@ pub struct SearchHit {
 
 const COLUMNS: &str = "messages.id, messages.role, messages.content, messages.status, \
     messages.created_at, messages.model, messages.error, \
-    EXISTS (SELECT 1 FROM moment_sources s WHERE s.message_id = messages.id)";
+    EXISTS (SELECT 1 FROM moment_sources s WHERE s.message_id = messages.id), messages.forgotten";
 
 fn role_str(role: Role) -> &'static str {
     match role {
@@ -90,6 +93,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
         model: r.get(5)?,
         error: r.get(6)?,
         kept: r.get(7)?,
+        forgotten: r.get(8)?,
     })
 }
 
@@ -126,6 +130,7 @@ pub fn insert_at(
         model: model.map(str::to_owned),
         error: None,
         kept: false,
+        forgotten: false,
     })
 }
 
@@ -217,7 +222,7 @@ pub fn search(conn: &Connection, text: &str, limit: u32) -> rusqlite::Result<Vec
     stmt.query_map(params![q, limit], |r| {
         Ok(SearchHit {
             message: from_row(r)?,
-            excerpt: r.get(8)?,
+            excerpt: r.get(9)?,
         })
     })?
     .collect()

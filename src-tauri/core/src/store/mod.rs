@@ -7,6 +7,7 @@
 
 mod backup;
 mod error;
+pub mod forget;
 pub mod fts;
 pub mod jobs;
 pub mod memories;

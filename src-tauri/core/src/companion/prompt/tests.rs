@@ -31,6 +31,7 @@ fn message(id: i64, role: Role, content: &str, created_at: i64) -> Message {
         model: None,
         error: None,
         kept: false,
+        forgotten: false,
     }
 }
 
