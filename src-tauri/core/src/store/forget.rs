@@ -3,7 +3,7 @@
 //! must leave every file that holds them:
 //!
 //! - the journal itself: SQLite overwrites deleted content (`secure_delete`)
-//!   and the FTS5 indexes delete securely (migration 9);
+//!   and the FTS5 indexes delete securely (migration 6);
 //! - its write-ahead log, which keeps old pages until a checkpoint: it is
 //!   checkpointed and truncated to nothing;
 //! - the backups: each is brought in line with the journal, so no row the
