@@ -7,6 +7,7 @@ hearth_commands! {
     app::get_preferences,
     app::set_theme,
     app::list_messages,
+    app::open_link,
     providers::provider_settings,
     providers::save_provider,
     providers::set_api_key,

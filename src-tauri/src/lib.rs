@@ -3,6 +3,7 @@
 
 mod bindings;
 mod commands;
+mod guard;
 mod state;
 
 use std::path::PathBuf;
@@ -46,6 +47,8 @@ pub fn run() {
         // Only for `choose_model_file`: no dialog permission is granted to
         // the webview.
         .plugin(tauri_plugin_dialog::init())
+        // Used from Rust only (open_link): the window is granted none of it.
+        .plugin(tauri_plugin_opener::init())
         .invoke_handler(handler)
         .setup(move |app| {
             let (data_dir, source) = match chosen {
@@ -71,6 +74,12 @@ pub fn run() {
                 // Keep the webview's own storage beside the journal, so a fresh
                 // or portable data folder is fresh and portable all the way down.
                 .data_directory(data_dir.join("webview"))
+                // Nothing leaves the app's pages, and no second window opens.
+                .on_navigation(guard::allow_navigation)
+                .on_new_window(|url, _| {
+                    tracing::debug!(%url, "a new window refused");
+                    tauri::webview::NewWindowResponse::Deny
+                })
                 .build()?;
             Ok(())
         })

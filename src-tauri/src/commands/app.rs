@@ -76,3 +76,17 @@ pub async fn list_messages(
 ) -> Result<Vec<Message>, AppError> {
     state.messages(before, limit).await
 }
+
+/// Opens a web or mail address the user chose, in the system's browser or
+/// mail app, after the window has shown it to them. Other kinds of address
+/// (files, scripts, the app's own) are refused.
+#[tauri::command]
+#[specta::specta]
+pub async fn open_link(app: tauri::AppHandle, address: String) -> Result<(), AppError> {
+    use tauri_plugin_opener::OpenerExt;
+    let url = crate::guard::openable(&address)
+        .ok_or_else(|| AppError::invalid("Only web and mail addresses can be opened."))?;
+    app.opener()
+        .open_url(url.as_str(), None::<&str>)
+        .map_err(|e| AppError::invalid(format!("The address could not be opened: {e}")))
+}

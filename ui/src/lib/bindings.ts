@@ -44,6 +44,19 @@ async listMessages(before: number | null, limit: number) : Promise<Result<Messag
     else return { status: "error", error: e  as any };
 }
 },
+/**
+ * Opens a web or mail address the user chose, in the system's browser or
+ * mail app, after the window has shown it to them. Other kinds of address
+ * (files, scripts, the app's own) are refused.
+ */
+async openLink(address: string) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("open_link", { address }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async providerSettings() : Promise<Result<ProviderSettings, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("provider_settings") };
