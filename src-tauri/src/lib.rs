@@ -43,9 +43,12 @@ pub fn run() {
     tauri::Builder::default()
         .plugin(single_instance(chosen.as_ref()))
         .plugin(window_state(chosen.as_ref()))
-        // Only for `choose_model_file`: no dialog permission is granted to
-        // the webview.
+        // Only for `choose_model_file` and `choose_pdf_path`: no dialog
+        // permission is granted to the webview.
         .plugin(tauri_plugin_dialog::init())
+        // Only for `print_letter` (a PDF opened in the system's viewer); no
+        // opener permission is granted to the webview.
+        .plugin(tauri_plugin_opener::init())
         .invoke_handler(handler)
         .setup(move |app| {
             let (data_dir, source) = match chosen {

@@ -9,6 +9,7 @@ mod backup;
 mod error;
 pub mod fts;
 pub mod jobs;
+pub mod letters;
 pub mod memories;
 pub mod messages;
 mod migrations;
