@@ -711,3 +711,66 @@ fn fit(font: HandFont, size: f32, max: f32, text: &str) -> String {
     }
     out.trim_end().to_owned() + "…"
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line_width(layout: &Layout, line: &Line) -> f32 {
+        runs_width(layout.font, layout.font_size, &line.runs)
+    }
+
+    #[test]
+    fn every_line_fits_the_page_and_no_word_is_lost() {
+        let text = "A letter that goes on about the summer at the lake, the jetty and the cold \
+water, long enough to need many lines. "
+            .repeat(30)
+            + "\n\nAnd a word longer than any line: "
+            + &"x".repeat(400);
+        for font in HandFont::ALL {
+            let layout = layout(&text, "Theodore", font, PaperStyle::Cream);
+            let max = layout.page_width - 2.0 * layout.margin_x;
+            let lines: Vec<&Line> = layout.pages.iter().flatten().collect();
+            for line in &lines {
+                assert!(
+                    line_width(&layout, line) <= max + 0.01,
+                    "{font:?}: {:?}",
+                    line.text()
+                );
+            }
+            let words = |s: &str| s.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
+            let written: String = lines.iter().map(|l| l.text() + " ").collect();
+            let mut expected = words(&text);
+            expected.push("Theodore".into());
+            // The long word is broken between characters: join it back.
+            assert_eq!(words(&written).concat(), expected.concat(), "{font:?}");
+        }
+    }
+
+    #[test]
+    fn a_line_that_fits_is_not_broken_and_the_signature_sits_right() {
+        let layout = layout(
+            "Dear Mum,\n\nThank you.",
+            "With love",
+            HandFont::Kristi,
+            PaperStyle::Ruled,
+        );
+        let texts: Vec<String> = layout.pages[0].iter().map(Line::text).collect();
+        assert_eq!(texts, ["Dear Mum,", "", "Thank you.", "", "With love"]);
+        assert!(layout.pages[0][4].right && !layout.pages[0][0].right);
+    }
+
+    #[test]
+    fn characters_the_handwriting_lacks_take_a_font_that_has_them() {
+        let runs = runs(HandFont::DancingScript, "Hi 你好 ok");
+        let faces: Vec<(Face, &str)> = runs.iter().map(|r| (r.face, r.text.as_str())).collect();
+        assert_eq!(
+            faces,
+            [
+                (Face::Hand, "Hi "),
+                (Face::Wide, "你好 "),
+                (Face::Hand, "ok")
+            ]
+        );
+    }
+}
