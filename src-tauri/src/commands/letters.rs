@@ -247,9 +247,13 @@ pub async fn print_letter(
 ) -> Result<SavedPdf, AppError> {
     use tauri_plugin_opener::OpenerExt;
     let saved = state.letter_print_copy(id).await?;
-    app.opener()
-        .open_path(&saved.path, None::<&str>)
-        .map_err(|e| AppError::invalid(format!("No PDF viewer could open it ({e}).")))?;
+    if let Err(e) = app.opener().open_path(&saved.path, None::<&str>) {
+        tracing::warn!("no viewer opened the letter's PDF: {e}");
+        return Err(AppError::invalid(format!(
+            "No PDF viewer opened it. The PDF is at {}: open it from there to print.",
+            saved.path
+        )));
+    }
     Ok(saved)
 }
 
