@@ -6,7 +6,7 @@
 use hearth_core::letters::paper::HandFont;
 use hearth_e2e::{
     App, Display, click, open_journal, read_journal, seed_ollama, seed_persona, test_persona,
-    type_into,
+    type_into, wait_until,
 };
 use hearth_fake_provider::{FakeProvider, Format, Step};
 
@@ -174,5 +174,42 @@ async fn a_letter_from_new_letter_to_a_pdf_on_disk() {
     app.find(".page[data-page='1']").await;
     fonts_ready(&app).await;
     app.screenshot("letters-paper-dark").await;
+    app.quit().await;
+}
+
+#[tokio::test]
+async fn what_is_typed_on_the_desk_survives_a_crash() {
+    let (_server, display, data, app) = launch().await;
+    click(&app, "nav button[data-view='letters']").await;
+    click(&app, "[data-action='new-letter']").await;
+    type_into(&app, "#letter-recipient", "Chris").await;
+    click(&app, "[data-action='begin-letter']").await;
+    // The companion asks first; the user writes the letter alone.
+    app.find("#answer-0").await;
+    click(&app, ".questions button.quiet").await;
+    let words = "Dear Chris, thank you for the long walk and the longer talk.";
+    type_into(&app, "#letter-body", words).await;
+
+    // Nothing is pressed to save: the journal holds the words after a pause
+    // in typing, and then the app dies without warning.
+    let journal = read_journal(data.path());
+    let body = |journal: &rusqlite::Connection| {
+        journal
+            .query_row("SELECT body FROM letters", [], |r| r.get::<_, String>(0))
+            .unwrap_or_default()
+    };
+    wait_until("the journal to hold the words typed", || {
+        body(&journal) == words
+    })
+    .await;
+    app.kill_app().await;
+    drop(journal);
+    app.abandon().await;
+
+    // On the next start the letter is there, as typed.
+    let app = App::launch(&display, data.path()).await;
+    click(&app, "nav button[data-view='letters']").await;
+    click(&app, "button[data-letter]").await;
+    wait_for_value(&app, "#letter-body", words).await;
     app.quit().await;
 }
