@@ -6,7 +6,7 @@
 use hearth_core::letters::paper::HandFont;
 use hearth_e2e::{
     App, Display, click, open_journal, read_journal, seed_ollama, seed_persona, test_persona,
-    type_into, wait_until,
+    type_into, wait_for_text, wait_until,
 };
 use hearth_fake_provider::{FakeProvider, Format, Step};
 
@@ -110,6 +110,13 @@ async fn a_letter_from_new_letter_to_a_pdf_on_disk() {
     server.script([Step::reply([warmer])]);
     type_into(&app, "#revision", "warmer").await;
     click(&app, "[data-action='revise']").await;
+    wait_for_value(&app, "#letter-body", warmer).await;
+
+    // The details change; the text stays as it is.
+    click(&app, "[data-action='details']").await;
+    type_into(&app, "#letter-occasion", "Her birthday").await;
+    click(&app, "[data-action='begin-letter']").await;
+    wait_for_text(&app, ".desk-head h1", "To Mum · Her birthday").await;
     wait_for_value(&app, "#letter-body", warmer).await;
 
     // The versions, and a diff between them.

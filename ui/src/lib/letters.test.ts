@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LetterVersion } from './bindings';
-import { briefPrompts, canBegin, emptyBrief, parseDay, pdfName, upcomingLabel, versionLabel, whenLabel } from './letters';
+import { briefOf, briefPrompts, canBegin, emptyBrief, parseDay, pdfName, upcomingLabel, versionLabel, whenLabel } from './letters';
 
 describe('the brief', () => {
   it('prompts gently for each empty field, and needs only a recipient to begin', () => {
@@ -12,6 +12,25 @@ describe('the brief', () => {
     expect(briefPrompts(brief).recipient).toBeUndefined();
     expect(briefPrompts(brief).carry).toContain('to Mum');
     expect(canBegin(brief)).toBe(true);
+  });
+
+  it('takes a letter back into the form, without its text', () => {
+    const letter = {
+      ...emptyBrief(),
+      recipient: 'Mum',
+      weave: ['the lake'],
+      id: 3,
+      answers: [],
+      font: 'kristi' as const,
+      paper: 'ruled' as const,
+      body: 'Dear Mum',
+      createdAt: 1,
+      updatedAt: 2,
+    };
+    const brief = briefOf(letter);
+    expect(brief).toEqual({ ...emptyBrief(), recipient: 'Mum', weave: ['the lake'] });
+    brief.weave.push('more');
+    expect(letter.weave).toEqual(['the lake']);
   });
 
   it('treats a recipient of spaces as empty', () => {

@@ -1,6 +1,7 @@
 /** The Letters view's pure helpers: the brief's gentle prompts, dates, versions. */
 import type {
   HandFont,
+  Letter,
   LetterBrief,
   LetterVersion,
   PaperStyle,
@@ -39,6 +40,20 @@ export function emptyBrief(): LetterBrief {
     tone: 'tender',
     length: 'medium',
     signature: '',
+  };
+}
+
+/** What a letter is to be, as the new-letter form edits it. */
+export function briefOf(letter: Letter): LetterBrief {
+  return {
+    personId: letter.personId,
+    recipient: letter.recipient,
+    occasion: letter.occasion,
+    carry: letter.carry,
+    weave: [...letter.weave],
+    tone: letter.tone,
+    length: letter.length,
+    signature: letter.signature,
   };
 }
 
