@@ -8,8 +8,9 @@ TAURI_DRIVER_VERSION=2.1.0
 
 ensure_build_tools
 # The end-to-end suite: a virtual display and WebKit's WebDriver. The keyring
-# tests: a private D-Bus session with GNOME's Secret Service.
-ensure_packages xvfb xauth webkit2gtk-driver dbus-daemon gnome-keyring
+# tests: a private D-Bus session with GNOME's Secret Service. The letters'
+# PDF tests: poppler's pdftotext, pdffonts and pdfinfo read the PDFs made.
+ensure_packages xvfb xauth webkit2gtk-driver dbus-daemon gnome-keyring poppler-utils
 if ! tauri-driver --help >/dev/null 2>&1 || [ "$(cargo install --list | grep -c "^tauri-driver v$TAURI_DRIVER_VERSION:")" -eq 0 ]; then
   say "installing tauri-driver $TAURI_DRIVER_VERSION"
   cargo install --locked --quiet tauri-driver --version "$TAURI_DRIVER_VERSION"

@@ -10,6 +10,10 @@ const require = createRequire(import.meta.url);
 /** The fonts we ship, each with its licence copied into the build. */
 const FONTS = ['@fontsource/lora', '@fontsource/inter', '@fontsource/caveat'];
 
+/** The letters' handwriting fonts, kept beside the core that embeds them in PDFs. */
+const LETTER_FONTS_DIR = join(import.meta.dirname, '../src-tauri/core/fonts');
+const LETTER_FONTS = ['dancing-script', 'kaushan-script', 'kristi'];
+
 function fontLicences(): Plugin {
   return {
     name: 'hearth-font-licences',
@@ -20,6 +24,14 @@ function fontLicences(): Plugin {
           type: 'asset',
           fileName: `licences/${font.split('/')[1]}.txt`,
           source: readFileSync(join(dir, 'LICENSE')),
+        });
+      }
+      // The letters' handwriting fonts (styles/letter-fonts.css), shared with the PDF.
+      for (const font of LETTER_FONTS) {
+        this.emitFile({
+          type: 'asset',
+          fileName: `licences/${font}.txt`,
+          source: readFileSync(join(LETTER_FONTS_DIR, font, 'LICENSE-OFL.txt')),
         });
       }
     },

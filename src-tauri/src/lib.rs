@@ -44,10 +44,11 @@ pub fn run() {
     tauri::Builder::default()
         .plugin(single_instance(chosen.as_ref()))
         .plugin(window_state(chosen.as_ref()))
-        // Only for `choose_model_file`: no dialog permission is granted to
-        // the webview.
+        // Only for `choose_model_file` and `choose_pdf_path`: no dialog
+        // permission is granted to the webview.
         .plugin(tauri_plugin_dialog::init())
-        // Used from Rust only (open_link): the window is granted none of it.
+        // Used from Rust only (open_link, print_letter): the window is granted
+        // none of the plugin's permissions.
         .plugin(tauri_plugin_opener::init())
         .invoke_handler(handler)
         .setup(move |app| {

@@ -6,6 +6,7 @@ pub mod connection;
 pub mod error;
 pub mod generation;
 pub mod jobs;
+pub mod letters;
 pub mod local;
 pub mod memory;
 pub mod paths;
@@ -30,6 +31,13 @@ pub fn open_journal(data_dir: &Path) -> Result<Store, StoreError> {
         tracing::info!(from = report.found_version, backup = %backup.display(), "journal migrated");
     }
     let interrupted = store.with(|c| store::messages::mark_interrupted(c))?;
+    let drafts = store.with(|c| store::letters::mark_interrupted(c))?;
+    if drafts > 0 {
+        tracing::info!(
+            drafts,
+            "kept letter drafts interrupted by the last exit as partial"
+        );
+    }
     if interrupted > 0 {
         tracing::info!(
             interrupted,

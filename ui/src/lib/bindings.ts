@@ -334,6 +334,227 @@ async warmLocalModel(onProgress: TAURI_CHANNEL<LoadProgress>) : Promise<Result<s
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+async listPeople() : Promise<Result<Person[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_people") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Adds a person (`id` null) or saves one's changes.
+ */
+async savePerson(id: number | null, person: PersonDraft) : Promise<Result<Person, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("save_person", { id, person }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async deletePerson(id: number) : Promise<Result<boolean, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("delete_person", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * People the companion has heard of who are not among the people yet.
+ */
+async personSuggestions() : Promise<Result<PersonSuggestion[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("person_suggestions") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The people's dates in the next `days` days.
+ */
+async upcomingDates(days: number) : Promise<Result<UpcomingDate[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("upcoming_dates", { days }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async listLetters() : Promise<Result<LetterSummary[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_letters") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async createLetter(brief: LetterBrief) : Promise<Result<LetterDesk, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("create_letter", { brief }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async updateLetterBrief(id: number, brief: LetterBrief) : Promise<Result<LetterDesk, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("update_letter_brief", { id, brief }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async getLetter(id: number) : Promise<Result<LetterDesk, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_letter", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async deleteLetter(id: number) : Promise<Result<boolean, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("delete_letter", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The companion's one or two questions before the first draft.
+ */
+async letterQuestions(id: number) : Promise<Result<string[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("letter_questions", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Drafts the letter from the user's answers, streaming to `on_event`.
+ */
+async draftLetter(id: number, answers: QuestionAnswer[], onEvent: TAURI_CHANNEL<StreamEvent>) : Promise<Result<StartedDraft, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("draft_letter", { id, answers, onEvent }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Revises the letter as asked ("warmer"), streaming to `on_event`.
+ */
+async reviseLetter(id: number, request: string, onEvent: TAURI_CHANNEL<StreamEvent>) : Promise<Result<StartedDraft, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("revise_letter", { id, request, onEvent }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Saves the text on the desk (called as the user pauses typing).
+ */
+async saveLetterText(id: number, body: string) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("save_letter_text", { id, body }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Keeps the text on the desk as a version, if it is new.
+ */
+async keepLetterEdit(id: number) : Promise<Result<LetterVersion | null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("keep_letter_edit", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async restoreLetterVersion(versionId: number) : Promise<Result<LetterDesk, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("restore_letter_version", { versionId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async diffLetterVersions(from: number, to: number) : Promise<Result<DiffPart[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("diff_letter_versions", { from, to }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async setLetterStyle(id: number, font: HandFont, paper: PaperStyle) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_letter_style", { id, font, paper }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The lines and pages of a text on paper, as the PDF has them.
+ */
+async letterLayout(body: string, signature: string, font: HandFont, paper: PaperStyle) : Promise<Result<Layout, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("letter_layout", { body, signature, font, paper }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Asks where to save a PDF with the system's dialog, over the window.
+ * Returns the path, or `None` when the user closes the dialog.
+ */
+async choosePdfPath(suggested: string) : Promise<Result<string | null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("choose_pdf_path", { suggested }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async exportLetterPdf(id: number, path: string) : Promise<Result<SavedPdf, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("export_letter_pdf", { id, path }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Opens the letter's PDF in the system's viewer, to print from there.
+ */
+async printLetter(id: number) : Promise<Result<SavedPdf, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("print_letter", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Binds the chosen letters into one PDF, reporting progress.
+ */
+async exportBook(ids: number[], title: string, font: HandFont, paper: PaperStyle, path: string, onProgress: TAURI_CHANNEL<BookProgress>) : Promise<Result<SavedPdf, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("export_book", { ids, title, font, paper, path, onProgress }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -357,6 +578,11 @@ export type AppInfo = { version: string; dataDir: string; dataDirSource: DataDir
  */
 startupError: AppError | null }
 /**
+ * How far a book has come.
+ */
+export type BookProgress = { done: number; total: number }
+export type Change = "same" | "added" | "removed"
+/**
  * What "Test connection" found.
  */
 export type ConnectionCheck = { models: ModelInfo[]; 
@@ -365,6 +591,10 @@ export type ConnectionCheck = { models: ModelInfo[];
  */
 modelAvailable: boolean }
 export type DataDirSource = "argument" | "environment" | "portable" | "system"
+/**
+ * One piece of a diff between two versions.
+ */
+export type DiffPart = { change: Change; text: string }
 export type ErrorCode = "database_too_new" | "database_corrupt" | "database_busy" | "database" | "io" | "invalid_input" | 
 /**
  * The system keyring failed.
@@ -374,6 +604,27 @@ export type ErrorCode = "database_too_new" | "database_corrupt" | "database_busy
  * No model provider is set up yet.
  */
 "no_provider"
+/**
+ * Where a run of text takes its glyphs from.
+ */
+export type Face = 
+/**
+ * The letter's handwriting font.
+ */
+"hand" | 
+/**
+ * DejaVu Sans: Latin, Greek, Cyrillic, Hebrew, Arabic, many symbols.
+ */
+"sans" | 
+/**
+ * Droid Sans Fallback: CJK and what else the others lack.
+ */
+"wide"
+/**
+ * A handwriting font bundled with Hearth (each under the SIL Open Font
+ * Licence; its licence file lies beside it in `core/fonts/`).
+ */
+export type HandFont = "dancing-script" | "kaushan-script" | "kristi"
 /**
  * The companion's first words and the name it proposes.
  */
@@ -415,6 +666,95 @@ export type KeyStoreStatus = { kind: KeyStoreKind;
  * Why the keyring is not used, when it is not.
  */
 detail: string | null }
+/**
+ * A letter laid out on pages, in points (1/72 inch). The preview draws it
+ * as the PDF does.
+ */
+export type Layout = { font: HandFont; paper: PaperStyle; pageWidth: number; pageHeight: number; marginX: number; marginTop: number; fontSize: number; lineHeight: number; 
+/**
+ * From the top of a line to its baseline.
+ */
+baseline: number; pages: Line[][] }
+/**
+ * A letter as kept.
+ */
+export type Letter = ({ 
+/**
+ * One of the people, or `None` for someone not among them.
+ */
+personId: number | null; 
+/**
+ * The name written to ("Mum", "Chris and Ana").
+ */
+recipient: string; occasion: string; 
+/**
+ * What the letter must carry.
+ */
+carry: string; 
+/**
+ * Memories to weave in, as text.
+ */
+weave: string[]; 
+/**
+ * Tender, playful, grateful, consoling, formal… (the user's word).
+ */
+tone: string; length: LetterLength; signature: string }) & { id: number; answers: QuestionAnswer[]; font: HandFont; paper: PaperStyle; 
+/**
+ * The text on the desk now.
+ */
+body: string; createdAt: number; updatedAt: number }
+/**
+ * What a letter is to be: whom it is for, and what it must hold.
+ */
+export type LetterBrief = { 
+/**
+ * One of the people, or `None` for someone not among them.
+ */
+personId: number | null; 
+/**
+ * The name written to ("Mum", "Chris and Ana").
+ */
+recipient: string; occasion: string; 
+/**
+ * What the letter must carry.
+ */
+carry: string; 
+/**
+ * Memories to weave in, as text.
+ */
+weave: string[]; 
+/**
+ * Tender, playful, grateful, consoling, formal… (the user's word).
+ */
+tone: string; length: LetterLength; signature: string }
+/**
+ * A letter on the desk: the letter, whom it is for, and every version.
+ */
+export type LetterDesk = { letter: Letter; person: Person | null; versions: LetterVersion[] }
+/**
+ * How long a letter should be.
+ */
+export type LetterLength = "short" | "medium" | "long"
+/**
+ * A letter in the list.
+ */
+export type LetterSummary = { id: number; recipient: string; occasion: string; 
+/**
+ * The first words of the text.
+ */
+opening: string; updatedAt: number }
+/**
+ * One version of a letter.
+ */
+export type LetterVersion = { id: number; letterId: number; source: VersionSource; request: string | null; body: string; status: VersionStatus; error: string | null; createdAt: number }
+/**
+ * One line of writing.
+ */
+export type Line = { runs: Run[]; 
+/**
+ * Set against the right margin (the signature).
+ */
+right: boolean }
 /**
  * How far loading a model has got.
  */
@@ -516,6 +856,58 @@ export type Moment = { id: number;
  */
 day: string; title: string; body: string; mood: string; tags: string[]; favourite: boolean; sourceMessageIds: number[]; createdAt: number; updatedAt: number }
 /**
+ * The paper a letter is written on.
+ */
+export type PaperStyle = 
+/**
+ * Warm cream, unruled.
+ */
+"cream" | 
+/**
+ * Cream with faint ruled lines under each line of writing.
+ */
+"ruled" | 
+/**
+ * Plain white, for printing on any paper.
+ */
+"white"
+/**
+ * Someone the user writes to.
+ */
+export type Person = { id: number; name: string; relationship: string; notes: string; dates: PersonDate[] }
+/**
+ * A date that comes back each year.
+ */
+export type PersonDate = { 
+/**
+ * "Birthday", "Anniversary", or the user's own word.
+ */
+label: string; month: number; day: number; 
+/**
+ * When known (the year of birth, of the wedding).
+ */
+year: number | null }
+/**
+ * A person as the user writes them down.
+ */
+export type PersonDraft = { name: string; relationship: string; notes: string; dates: PersonDate[] }
+/**
+ * Someone the companion has heard of, not yet among the people.
+ */
+export type PersonSuggestion = { 
+/**
+ * A name read from the memory (the user corrects it if it is wrong).
+ */
+name: string; 
+/**
+ * The memory it comes from, as notes.
+ */
+notes: string; memoryId: number; 
+/**
+ * A date read from the memory ("born on 12 March"), if any.
+ */
+dates: PersonDate[] }
+/**
  * Who the companion is, and what it learnt of the user while being set up.
  */
 export type Persona = { 
@@ -576,11 +968,27 @@ keys: KeyStatus[]; keyStore: KeyStoreStatus;
  * model. `None` when a provider is chosen or the model is absent.
  */
 embedded: LocalModel | null }
+/**
+ * One of the companion's questions, and what the user answered.
+ */
+export type QuestionAnswer = { question: string; answer: string }
 export type Role = "user" | "assistant"
+/**
+ * A piece of a line written in one face.
+ */
+export type Run = { face: Face; text: string }
+/**
+ * A PDF written.
+ */
+export type SavedPdf = { path: string; pages: number }
 /**
  * What the user said during set-up.
  */
 export type SetupAnswers = { userName: string; addressStyle: string; hopes: string }
+/**
+ * A draft or revision that has begun: its version, and the id to stop it with.
+ */
+export type StartedDraft = { version: LetterVersion; stream: number }
 /**
  * A turn that has begun: the stored messages, and the id to stop it with.
  */
@@ -624,9 +1032,57 @@ export type Turn = { user: Message; reply: Message;
  */
 replaced: number | null }
 /**
+ * A date of someone's coming up.
+ */
+export type UpcomingDate = { personId: number; person: string; label: string; 
+/**
+ * The day it falls on next, `YYYY-MM-DD`.
+ */
+date: string; 
+/**
+ * 0 is today.
+ */
+daysUntil: number; 
+/**
+ * The years it marks, when the first year is known.
+ */
+years: number | null }
+/**
  * Tokens the provider counted, where it reports them.
  */
 export type Usage = { inputTokens: number | null; outputTokens: number | null }
+/**
+ * How a version came to be.
+ */
+export type VersionSource = 
+/**
+ * The companion's first draft.
+ */
+"draft" | 
+/**
+ * The companion's revision, on the user's request.
+ */
+"revision" | 
+/**
+ * The user's own edit.
+ */
+"edit" | 
+/**
+ * An earlier version brought back.
+ */
+"restore"
+/**
+ * Whether a version's words are all there.
+ */
+export type VersionStatus = "streaming" | "complete" | 
+/**
+ * Stopped by the user, or cut by a crash: what came is kept.
+ */
+"partial" | 
+/**
+ * The model failed part way: what came is kept, with the reason.
+ */
+"error"
 
 /** tauri-specta globals **/
 

@@ -11,6 +11,7 @@
 
 mod connections;
 mod conversation;
+mod letters;
 mod memories;
 
 use std::path::{Path, PathBuf};
@@ -29,6 +30,7 @@ use crate::store::{self, Store};
 
 pub use connections::ActiveModel;
 pub use conversation::{StartedTurn, TurnStart};
+pub use letters::{BookProgress, Compose, LetterDesk, SavedPdf, StartedDraft};
 
 /// How a [`Hearth`] is set up.
 #[derive(Debug, Clone)]

@@ -22,6 +22,19 @@ const TEXTS: &[(&str, &[&str])] = &[
     ("messages", &["content", "error"]),
     ("memories", &["text"]),
     ("moments", &["title", "body", "mood", "tags"]),
+    ("people", &["name", "relationship", "notes"]),
+    (
+        "letters",
+        &[
+            "recipient",
+            "occasion",
+            "carry",
+            "answers",
+            "signature",
+            "body",
+        ],
+    ),
+    ("letter_versions", &["request", "body", "error"]),
 ];
 
 /// Removes every trace of forgotten words from the journal's log and from

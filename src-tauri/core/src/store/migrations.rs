@@ -14,6 +14,7 @@ pub(super) const ALL: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0004_compact_vectors.sql")),
     M::up(include_str!("../../migrations/0005_jobs.sql")),
     M::up(include_str!("../../migrations/0006_forgetting.sql")),
+    M::up(include_str!("../../migrations/0007_letters.sql")),
 ];
 
 /// The schema version this build writes.

@@ -10,6 +10,7 @@ mod error;
 pub mod forget;
 pub mod fts;
 pub mod jobs;
+pub mod letters;
 pub mod memories;
 pub mod messages;
 mod migrations;
