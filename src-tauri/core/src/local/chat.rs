@@ -323,6 +323,12 @@ impl ChatModel {
         self.load_time
     }
 
+    /// The prompt text for `request` in the model's chat format (before
+    /// tokenizing; for measuring other runtimes on the same prompt).
+    pub fn render(&self, request: &ChatRequest) -> String {
+        self.template.render(request)
+    }
+
     /// The number of tokens `text` takes.
     pub fn count_tokens(&self, text: &str) -> Result<usize, LocalError> {
         Ok(self.encode(text)?.len())
