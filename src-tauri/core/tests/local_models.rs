@@ -413,3 +413,51 @@ async fn stored_local_settings_run_the_file_of_the_models_folder() {
         .unwrap();
     assert!(pieces > 0 && !done.text.trim().is_empty(), "{done:?}");
 }
+
+/// Models are released after their keep-alive time unused (their memory is
+/// given back), not while a reply holds them, and loaded again when next
+/// needed. The clock is moved by hand: no waiting.
+#[tokio::test]
+async fn models_left_unused_are_released_and_loaded_again_when_needed() {
+    use std::time::{Duration, Instant};
+    let models = LocalModels::with_keep_alive(Duration::from_secs(60));
+    let (chat, embed_dir) = (chat_path(), require(DEFAULT_EMBEDDING_MODEL));
+    let model = models.chat(&chat, |_| {}).await.unwrap();
+    let embedder = models.embedder(&embed_dir).await.unwrap();
+    let (weights, vectors) = (Arc::downgrade(&model), Arc::downgrade(&embedder));
+    let t = Instant::now();
+
+    // In use by a reply: kept however long it takes.
+    models.release_idle_at(t + Duration::from_secs(600));
+    assert!(models.loaded_chat(&chat).is_some());
+    assert!(models.loaded_embedder().is_some());
+    drop((model, embedder));
+
+    // Unused, but not for long enough: kept.
+    models.release_idle_at(t + Duration::from_secs(630));
+    assert!(models.loaded_chat(&chat).is_some());
+    assert!(models.loaded_embedder().is_some());
+
+    // Unused for the keep-alive time: released.
+    models.release_idle_at(t + Duration::from_secs(661));
+    assert!(models.loaded_chat(&chat).is_none());
+    assert!(models.loaded_embedder().is_none());
+    assert!(
+        weights.upgrade().is_none() && vectors.upgrade().is_none(),
+        "their memory is freed"
+    );
+
+    // Needed again: loaded again, and it answers.
+    let model = models.chat(&chat, |_| {}).await.unwrap();
+    let request = ask("Say hello.", 4);
+    let reply = model
+        .generate(
+            &request,
+            &GenerateOptions::for_request(&request),
+            &CancellationToken::new(),
+            &mut |_| {},
+        )
+        .unwrap();
+    assert!(reply.generated_tokens > 0);
+    assert!(models.embedder(&embed_dir).await.is_ok());
+}

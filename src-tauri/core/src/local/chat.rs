@@ -17,15 +17,15 @@ use candle_core::quantized::gguf_file;
 use candle_core::quantized::tokenizer::TokenizerFromGguf;
 use candle_core::{Device, Tensor};
 use candle_transformers::generation::LogitsProcessor;
-use candle_transformers::models::quantized_llama::{MAX_SEQ_LEN, ModelWeights};
 use serde::Serialize;
 use tokenizers::Tokenizer;
 use tokio_util::sync::CancellationToken;
 
 use super::constrain::{Constraint, Grammars};
+use super::arch::{self, MAX_CONTEXT, Weights};
 use super::template::ChatTemplate;
 use super::weights::load_weights;
-use super::{LocalError, SUPPORTED_ARCHITECTURES, spawn_worker};
+use super::{LocalError, spawn_worker};
 use crate::providers::{
     ChatRequest, Completion, ProviderError, ProviderErrorKind, StreamFailure, Usage,
 };
@@ -41,6 +41,7 @@ const END_OF_TURN: &[&str] = &[
     "<|eot_id|>",
     "<|end|>",
     "</s>",
+    "<end_of_turn>",
 ];
 
 /// How far loading a model has got.
@@ -139,7 +140,7 @@ pub struct ChatModel {
     name: String,
     /// Pristine weights: each reply runs on a cheap clone (tensors are shared)
     /// with its own KV cache, dropped when the reply ends.
-    weights: ModelWeights,
+    weights: Weights,
     tokenizer: Tokenizer,
     template: ChatTemplate,
     stop_tokens: Vec<u32>,
@@ -239,11 +240,10 @@ impl ChatModel {
         let content = super::models::read_header(&mut reader, source)?;
         let summary = super::models::summarise(&content);
         let arch = summary.architecture.as_deref().unwrap_or("unknown");
-        if !SUPPORTED_ARCHITECTURES.contains(&arch) {
-            return Err(LocalError::Invalid(format!(
-                "This is a “{arch}” model; Hearth runs llama-family models."
-            )));
+        if !arch::is_supported(arch) {
+            return Err(LocalError::Invalid(arch::unsupported(arch)));
         }
+        let arch = arch.to_owned();
         let tokenizer = tokenizer(&content)?;
         let text = |key: &str| {
             content
@@ -264,7 +264,11 @@ impl ChatModel {
             token_text("tokenizer.ggml.bos_token_id"),
             token_text("tokenizer.ggml.eos_token_id"),
         );
-        let template = ChatTemplate::new(text("tokenizer.chat_template"), bos, eos);
+        let template = ChatTemplate::new(
+            text("tokenizer.chat_template").or_else(|| super::template::builtin(&arch)),
+            bos,
+            eos,
+        );
         let mut stop_tokens: Vec<u32> = END_OF_TURN
             .iter()
             .filter_map(|t| tokenizer.token_to_id(t))
@@ -285,8 +289,8 @@ impl ChatModel {
             .context_length
             .map(|n| n as usize)
             .unwrap_or(2048)
-            .min(MAX_SEQ_LEN);
-        let weights = load_weights(content, &mut reader, path)?;
+            .min(MAX_CONTEXT);
+        let weights = load_weights(&arch, content, &mut reader, path, context_length)?;
         let name = summary.name.unwrap_or_else(|| {
             path.file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
@@ -320,13 +324,19 @@ impl ChatModel {
         &self.name
     }
 
-    /// The context window used, in tokens (the model's, at most candle's 4096).
+    /// The context window used, in tokens (the model's, at most [`MAX_CONTEXT`]).
     pub fn context_length(&self) -> usize {
         self.context_length
     }
 
     pub fn load_time(&self) -> Duration {
         self.load_time
+    }
+
+    /// The prompt text for `request` in the model's chat format (before
+    /// tokenizing; for measuring other runtimes on the same prompt).
+    pub fn render(&self, request: &ChatRequest) -> String {
+        self.template.render(request)
     }
 
     /// The number of tokens `text` takes.
@@ -513,7 +523,7 @@ impl ChatModel {
     }
 }
 
-fn forward(weights: &mut ModelWeights, tokens: &[u32], pos: usize) -> Result<Tensor, LocalError> {
+fn forward(weights: &mut Weights, tokens: &[u32], pos: usize) -> Result<Tensor, LocalError> {
     let fail = |e| LocalError::model("while reading the prompt", e);
     let input = Tensor::new(tokens, &Device::Cpu)
         .and_then(|t| t.unsqueeze(0))
@@ -524,13 +534,24 @@ fn forward(weights: &mut ModelWeights, tokens: &[u32], pos: usize) -> Result<Ten
         .map_err(fail)
 }
 
-/// The tokenizer the GGUF describes. candle builds it from
+/// The tokenizer the GGUF describes: SentencePiece files (`llama`) are built
+/// by [`super::spm`], byte-level BPE files (`gpt2`) by candle from
 /// `tokenizer.ggml.*`; for SmolLM's pre-tokenizer (`smollm`), which candle
 /// treats as plain GPT-2 (adding a space before every text), we set the one
 /// the model was trained with: digits one by one, then byte-level without a
 /// prefix space.
 fn tokenizer(content: &gguf_file::Content) -> Result<Tokenizer, LocalError> {
     use tokenizers::pre_tokenizers::{byte_level::ByteLevel, digits::Digits, sequence::Sequence};
+    let model = content
+        .metadata
+        .get("tokenizer.ggml.model")
+        .and_then(|v| v.to_string().ok())
+        .map(String::as_str);
+    if model == Some("llama") {
+        return super::spm::from_gguf(content).map_err(|e| {
+            LocalError::Invalid(format!("The model's tokenizer can't be built: {e}."))
+        });
+    }
     let mut tokenizer = Tokenizer::from_gguf(content)
         .map_err(|e| LocalError::Invalid(format!("The model's tokenizer can't be built: {e}")))?;
     let pre = content

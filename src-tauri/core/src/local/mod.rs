@@ -2,7 +2,7 @@
 //! process, on the CPU, with nothing sent anywhere.
 //!
 //! - [`models`]: the models folder (list, import, remove; size and licence).
-//! - [`chat`]: a GGUF chat model (llama architecture) run with candle: the
+//! - [`chat`]: a GGUF chat model (a family of [`arch`]) run with candle: the
 //!   tokenizer and chat template come from the file itself; replies stream
 //!   token by token and stop within one token of a cancel.
 //! - [`embed`]: MiniLM sentence embeddings (384 dimensions, normalised);
@@ -18,11 +18,14 @@
 //! physical core) unless `CANDLE_NUM_THREADS`/`RAYON_NUM_THREADS` are set
 //! before the first model runs; [`recommended_threads`] is the cap we suggest.
 
+pub mod arch;
 pub mod chat;
 mod constrain;
 pub mod embed;
+mod gemma3;
 pub mod models;
 pub mod runtime;
+mod spm;
 mod template;
 mod weights;
 
@@ -32,9 +35,6 @@ pub use chat::{ChatModel, GenerateOptions, Generation, LoadProgress};
 pub use embed::{EMBEDDING_DIM, Embedder};
 pub use models::{LocalModel, ModelKind};
 pub use runtime::LocalModels;
-
-/// The GGUF architectures candle's quantized llama runs.
-pub const SUPPORTED_ARCHITECTURES: &[&str] = &["llama"];
 
 /// File name of the default chat model (SmolLM2 135M Instruct, Apache-2.0).
 pub const DEFAULT_CHAT_MODEL: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";

@@ -181,6 +181,14 @@ pub fn read_summary(path: &Path) -> Result<GgufSummary, LocalError> {
 
 /// Opens the GGUF file at `path`, at its start, once it is known to be one.
 pub(crate) fn open_gguf(path: &Path) -> Result<fs::File, LocalError> {
+    // Opening a pipe would wait for a writer; a folder or device is no model.
+    let meta = fs::metadata(path).map_err(|e| open_error(path, &e))?;
+    if !meta.is_file() {
+        return Err(LocalError::Invalid(format!(
+            "{} is not a model file (it is a folder, pipe or device).",
+            display_name(path)
+        )));
+    }
     let mut f = fs::File::open(path).map_err(|e| open_error(path, &e))?;
     check_magic(&mut f, path)?;
     f.rewind().map_err(|e| LocalError::io(path, &e))?;
@@ -193,12 +201,194 @@ pub(crate) fn read_header<R: Read + Seek>(
     reader: &mut R,
     path: &Path,
 ) -> Result<gguf_file::Content, LocalError> {
-    gguf_file::Content::read(reader).map_err(|e| {
+    let damaged = |e: &dyn std::fmt::Display| {
         LocalError::Invalid(format!(
-            "{} starts like a GGUF model but its header can't be read ({e}); it may be truncated.",
+            "{} starts like a GGUF model but its header can't be read ({e}); it may be truncated or damaged.",
             display_name(path)
         ))
-    })
+    };
+    let start = reader
+        .stream_position()
+        .map_err(|e| LocalError::io(path, &e))?;
+    header::check(reader).map_err(|e| damaged(&e))?;
+    reader
+        .seek(std::io::SeekFrom::Start(start))
+        .map_err(|e| LocalError::io(path, &e))?;
+    let content = gguf_file::Content::read(reader).map_err(|e| damaged(&e))?;
+    let len = reader
+        .seek(std::io::SeekFrom::End(0))
+        .map_err(|e| LocalError::io(path, &e))?;
+    let needed = content
+        .tensor_infos
+        .values()
+        .map(|t| {
+            let bytes = t.shape.elem_count() / t.ggml_dtype.block_size() * t.ggml_dtype.type_size();
+            t.offset.saturating_add(bytes as u64)
+        })
+        .max()
+        .map_or(0, |end| end.saturating_add(content.tensor_data_offset));
+    if needed > len {
+        return Err(LocalError::Invalid(format!(
+            "{} is incomplete: it holds {len} of the {needed} bytes its header describes, so it was probably cut short (truncated) while copying or downloading.",
+            display_name(path)
+        )));
+    }
+    Ok(content)
+}
+
+/// A first pass over a GGUF header that bounds what reading it costs, before
+/// candle reads it into memory: counts, lengths and nesting are capped well
+/// above what real models use (Gemma's 262,144-piece vocabulary is the
+/// largest array we know), and the data alignment must be a power of two
+/// (candle divides by it).
+mod header {
+    use std::io::{Read, Seek};
+
+    /// Entries in one array.
+    pub const MAX_ARRAY: u64 = 1 << 21;
+    /// Metadata entries and tensors.
+    pub const MAX_ENTRIES: u64 = 1 << 16;
+    /// Bytes in one string (a chat template is some kilobytes).
+    pub const MAX_STRING: u64 = 1 << 20;
+    /// Bytes of header in all.
+    pub const MAX_HEADER: u64 = 64 << 20;
+    const MAX_DEPTH: u32 = 2;
+
+    struct Walk<'a, R> {
+        reader: &'a mut R,
+        read: u64,
+    }
+
+    impl<R: Read + Seek> Walk<'_, R> {
+        fn bytes<const N: usize>(&mut self) -> Result<[u8; N], String> {
+            let mut b = [0u8; N];
+            self.reader
+                .read_exact(&mut b)
+                .map_err(|_| "the file ends inside its header".to_owned())?;
+            self.count(N as u64)?;
+            Ok(b)
+        }
+
+        fn count(&mut self, n: u64) -> Result<(), String> {
+            self.read = self.read.saturating_add(n);
+            if self.read > MAX_HEADER {
+                return Err("its header is larger than any model's".into());
+            }
+            Ok(())
+        }
+
+        fn u32(&mut self) -> Result<u32, String> {
+            Ok(u32::from_le_bytes(self.bytes()?))
+        }
+
+        fn u64(&mut self) -> Result<u64, String> {
+            Ok(u64::from_le_bytes(self.bytes()?))
+        }
+
+        /// Reads past `n` bytes. Read, not seeked: a seek would make a
+        /// buffered reader drop its buffer, once per string.
+        fn skip(&mut self, n: u64) -> Result<(), String> {
+            self.count(n)?;
+            let copied = std::io::copy(&mut (&mut *self.reader).take(n), &mut std::io::sink())
+                .map_err(|e| e.to_string())?;
+            if copied < n {
+                return Err("the file ends inside its header".into());
+            }
+            Ok(())
+        }
+
+        /// Skips a string, or returns it when it is short (keys).
+        fn string(&mut self, keep: bool) -> Result<Option<String>, String> {
+            let len = self.u64()?;
+            if len > MAX_STRING {
+                return Err(format!("a text of {len} bytes"));
+            }
+            if keep && len <= 256 {
+                let mut b = vec![0u8; len as usize];
+                self.reader
+                    .read_exact(&mut b)
+                    .map_err(|_| "the file ends inside its header".to_owned())?;
+                self.count(len)?;
+                return Ok(Some(String::from_utf8_lossy(&b).into_owned()));
+            }
+            self.skip(len)?;
+            Ok(None)
+        }
+
+        /// Skips a value of type `kind`; returns it when it is an integer.
+        fn value(&mut self, kind: u32, depth: u32) -> Result<Option<u64>, String> {
+            Ok(match kind {
+                0 | 1 | 7 => Some(u64::from(self.bytes::<1>()?[0])),
+                2 | 3 => Some(u64::from(u16::from_le_bytes(self.bytes()?))),
+                4..=6 => Some(u64::from(self.u32()?)),
+                10..=12 => Some(self.u64()?),
+                8 => {
+                    self.string(false)?;
+                    None
+                }
+                9 => {
+                    if depth >= MAX_DEPTH {
+                        return Err("arrays nested too deep".into());
+                    }
+                    let inner = self.u32()?;
+                    let len = self.u64()?;
+                    if len > MAX_ARRAY {
+                        return Err(format!("a list of {len} entries"));
+                    }
+                    let fixed = match inner {
+                        0 | 1 | 7 => Some(1),
+                        2 | 3 => Some(2),
+                        4..=6 => Some(4),
+                        10..=12 => Some(8),
+                        _ => None,
+                    };
+                    match fixed {
+                        Some(size) => self.skip(len * size)?,
+                        None => {
+                            for _ in 0..len {
+                                self.value(inner, depth + 1)?;
+                            }
+                        }
+                    }
+                    None
+                }
+                other => return Err(format!("an unknown value type {other}")),
+            })
+        }
+    }
+
+    pub fn check<R: Read + Seek>(reader: &mut R) -> Result<(), String> {
+        let mut w = Walk { reader, read: 0 };
+        let _magic = w.bytes::<4>()?;
+        let version = w.u32()?;
+        if !(2..=3).contains(&version) {
+            return Err(format!("GGUF version {version}, which Hearth doesn't read"));
+        }
+        let tensors = w.u64()?;
+        let entries = w.u64()?;
+        if tensors > MAX_ENTRIES || entries > MAX_ENTRIES {
+            return Err(format!("{tensors} tensors and {entries} entries"));
+        }
+        for _ in 0..entries {
+            let key = w.string(true)?;
+            let kind = w.u32()?;
+            let value = w.value(kind, 0)?;
+            if key.as_deref() == Some("general.alignment")
+                && !value.is_some_and(|a| a.is_power_of_two())
+            {
+                return Err("an alignment that is not a power of two".into());
+            }
+        }
+        for _ in 0..tensors {
+            w.string(false)?;
+            let dims = w.u32()?;
+            if dims > 4 {
+                return Err(format!("a tensor of {dims} dimensions"));
+            }
+            w.skip(u64::from(dims) * 8 + 4 + 8)?;
+        }
+        Ok(())
+    }
 }
 
 pub(crate) fn summarise(content: &gguf_file::Content) -> GgufSummary {
@@ -254,7 +444,12 @@ fn open_error(path: &Path, e: &std::io::Error) -> LocalError {
 
 fn display_name(path: &Path) -> String {
     path.file_name()
-        .map(|n| format!("“{}”", n.to_string_lossy()))
+        .map(|n| {
+            format!(
+                "“{}”",
+                super::arch::printable(&n.to_string_lossy()).collect::<String>()
+            )
+        })
         .unwrap_or_else(|| path.display().to_string())
 }
 
@@ -264,15 +459,13 @@ fn display_name(path: &Path) -> String {
 /// beside its final name and renamed, so a failed import leaves nothing.
 pub fn import(dir: &Path, source: &Path) -> Result<LocalModel, LocalError> {
     let summary = read_summary(source)?;
-    match summary.architecture.as_deref() {
-        Some(chat_arch) if super::SUPPORTED_ARCHITECTURES.contains(&chat_arch) => {}
-        other => {
-            return Err(LocalError::Invalid(format!(
-                "{} is a “{}” model; Hearth runs llama-family models (Llama, SmolLM, TinyLlama, Mistral).",
-                display_name(source),
-                other.unwrap_or("unknown")
-            )));
-        }
+    let arch = summary.architecture.as_deref().unwrap_or_default();
+    if !super::arch::is_supported(arch) {
+        return Err(LocalError::Invalid(format!(
+            "{} can't be imported. {}",
+            display_name(source),
+            super::arch::unsupported(arch)
+        )));
     }
     let file = source
         .file_name()

@@ -12,6 +12,25 @@ use crate::providers::{ChatRequest, ChatRole};
 
 const NAME: &str = "chat";
 
+/// Gemma's turn format, for files that carry no template (Gemma has no
+/// system turn: the system prompt opens the first user turn).
+const GEMMA: &str = concat!(
+    "{{ bos_token }}",
+    "{% set has_system = messages and messages[0]['role'] == 'system' %}",
+    "{% for m in (messages[1:] if has_system else messages) %}",
+    "<start_of_turn>{{ 'model' if m['role'] == 'assistant' else 'user' }}{{ '\\n' }}",
+    "{% if loop.first and has_system %}{{ messages[0]['content'] | trim }}{{ '\\n\\n' }}{% endif %}",
+    "{{ m['content'] | trim }}<end_of_turn>{{ '\\n' }}",
+    "{% endfor %}",
+    "{% if add_generation_prompt %}<start_of_turn>model{{ '\\n' }}{% endif %}",
+);
+
+/// The template Hearth uses for a file of architecture `arch` that carries
+/// none (`None`: ChatML).
+pub(crate) fn builtin(arch: &str) -> Option<String> {
+    arch.starts_with("gemma").then(|| GEMMA.to_owned())
+}
+
 pub(crate) struct ChatTemplate {
     env: Option<Environment<'static>>,
     bos: String,
@@ -176,6 +195,20 @@ mod tests {
             String::new(),
         );
         assert_eq!(raising.render(&request(Some("Be warm."))), expected);
+    }
+
+    #[test]
+    fn gemma_files_without_a_template_get_gemmas_turns() {
+        let t = ChatTemplate::new(builtin("gemma3"), "<bos>".into(), "<eos>".into());
+        assert_eq!(
+            t.render(&request(Some("Be warm."))),
+            "<bos><start_of_turn>user\nBe warm.\n\nHi<end_of_turn>\n<start_of_turn>model\nHello!<end_of_turn>\n<start_of_turn>user\nHow are you?<end_of_turn>\n<start_of_turn>model\n"
+        );
+        assert!(
+            t.render(&request(None))
+                .starts_with("<bos><start_of_turn>user\nHi<end_of_turn>\n")
+        );
+        assert_eq!(builtin("llama"), None);
     }
 
     #[test]

@@ -8,9 +8,9 @@ use std::path::Path;
 
 use candle_core::Device;
 use candle_core::quantized::{GgmlDType, QTensor, gguf_file};
-use candle_transformers::models::quantized_llama::ModelWeights;
 
 use super::LocalError;
+use super::arch::Weights;
 
 /// The quantisations candle multiplies with SIMD on the CPU (AVX2 on x86,
 /// NEON on ARM). Other block formats (Q4_1, Q5_0, Q5_1…) fall back to scalar
@@ -37,17 +37,19 @@ const FAST_DTYPES: &[GgmlDType] = &[
 /// later loads read them instead ([`ChatModel::load`]); without a writable
 /// folder they are converted in memory each time.
 pub(super) fn load_weights<R: Read + Seek>(
+    arch: &str,
     content: gguf_file::Content,
     reader: &mut R,
     path: &Path,
-) -> Result<ModelWeights, LocalError> {
+    context: usize,
+) -> Result<Weights, LocalError> {
     let fail = |e| LocalError::model("to load", e);
     let slow = content
         .tensor_infos
         .values()
         .any(|t| !FAST_DTYPES.contains(&t.ggml_dtype));
     if !slow {
-        return ModelWeights::from_gguf(content, reader, &Device::Cpu).map_err(fail);
+        return Weights::from_gguf(arch, content, reader, context).map_err(fail);
     }
     let cache = super::models::converted_path(path);
     let tensors = requantised(&content, reader)?;
@@ -68,7 +70,7 @@ pub(super) fn load_weights<R: Read + Seek>(
                 drop(refs);
                 drop(tensors);
                 let file = File::open(cache).map_err(|e| LocalError::io(cache, &e))?;
-                return weights_from(&mut BufReader::with_capacity(1 << 20, file));
+                return weights_from(arch, &mut BufReader::with_capacity(1 << 20, file), context);
             }
             Err(e) => tracing::warn!(cache = %cache.display(), "converted weights not kept: {e}"),
         }
@@ -78,7 +80,7 @@ pub(super) fn load_weights<R: Read + Seek>(
     drop(refs);
     drop(tensors);
     file.set_position(0);
-    weights_from(&mut file)
+    weights_from(arch, &mut file, context)
 }
 
 /// Every tensor of the file, those without a SIMD kernel re-quantised to Q8_0.
@@ -135,8 +137,12 @@ fn write_weights(
 }
 
 /// Loads the weights of converted GGUF bytes (which need no conversion).
-fn weights_from<R: Read + Seek>(reader: &mut R) -> Result<ModelWeights, LocalError> {
+fn weights_from<R: Read + Seek>(
+    arch: &str,
+    reader: &mut R,
+    context: usize,
+) -> Result<Weights, LocalError> {
     let fail = |e| LocalError::model("to load", e);
     let content = gguf_file::Content::read(reader).map_err(fail)?;
-    ModelWeights::from_gguf(content, reader, &Device::Cpu).map_err(fail)
+    Weights::from_gguf(arch, content, reader, context).map_err(fail)
 }

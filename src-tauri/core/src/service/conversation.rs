@@ -122,9 +122,23 @@ impl Hearth {
     }
 
     /// The embedding of `text` and the model's name, for recall, when the
-    /// embedder is loaded (about 15 ms); `None` otherwise.
+    /// embedder is loaded (about 15 ms); `None` otherwise, and then it is
+    /// loaded in the background for the next message (it is released after
+    /// some idle minutes).
     async fn query_vector(&self, text: Option<String>) -> Option<(String, Vec<f32>)> {
-        let (embedder, text) = (self.models.loaded_embedder()?, text?);
+        let Some(embedder) = self.models.loaded_embedder() else {
+            let dir = self.models_dir.join(crate::local::DEFAULT_EMBEDDING_MODEL);
+            if dir.is_dir() {
+                let models = self.models.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = models.embedder(&dir).await {
+                        tracing::debug!("could not load the embedding model: {e}");
+                    }
+                });
+            }
+            return None;
+        };
+        let text = text?;
         let name = embedder.name().to_owned();
         match crate::local::embed::embed_blocking(embedder, vec![text]).await {
             Ok(mut v) if !v.is_empty() => Some((name, v.swap_remove(0))),

@@ -114,9 +114,11 @@ impl Hearth {
         })
     }
 
-    /// Starts the background work on `runtime`: today's backup, then the
-    /// scheduler's loop (after [`Options::background_delay`]).
+    /// Starts the background work on `runtime`: releasing local models left
+    /// unused, today's backup, then the scheduler's loop (after
+    /// [`Options::background_delay`]).
     pub fn start_background(self: &Arc<Self>, runtime: &tokio::runtime::Handle) {
+        self.models.release_when_idle(runtime);
         let Some(jobs) = self.jobs.clone() else {
             return;
         };
