@@ -52,7 +52,12 @@ pub fn run() {
                 Some(chosen) => chosen,
                 None => (app.path().app_data_dir()?, DataDirSource::System),
             };
-            let hearth = Hearth::open(data_dir.clone(), Options::default());
+            let options = Options {
+                // Only the end-to-end tests set it, to download from loopback.
+                catalogue_url_base: std::env::var("HEARTH_CATALOGUE_URL_BASE").ok(),
+                ..Options::default()
+            };
+            let hearth = Hearth::open(data_dir.clone(), options);
             // Today's backup, then learning and embedding, once the window is up.
             hearth.start_background(tauri::async_runtime::handle().inner());
             let theme = native_theme(hearth.saved_theme());

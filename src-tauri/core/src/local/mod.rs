@@ -7,6 +7,8 @@
 //!   token by token and stop within one token of a cancel.
 //! - [`embed`]: MiniLM sentence embeddings (384 dimensions, normalised);
 //!   their vectors are kept in the journal (`crate::store::vectors`).
+//! - [`catalogue`]: the recommended models (`data/catalogue.toml`) and the
+//!   one that fits this computer; [`download`]: fetching one, verified.
 //! - [`runtime`]: the chat model and the embedder loaded in this process,
 //!   each loaded once and shared.
 //!
@@ -18,7 +20,9 @@
 //! physical core) unless `CANDLE_NUM_THREADS`/`RAYON_NUM_THREADS` are set
 //! before the first model runs; [`recommended_threads`] is the cap we suggest.
 
+pub mod catalogue;
 pub mod chat;
+pub mod download;
 pub mod embed;
 pub mod models;
 pub mod runtime;

@@ -11,6 +11,7 @@
 
 mod connections;
 mod conversation;
+mod downloads;
 mod memories;
 
 use std::path::{Path, PathBuf};
@@ -29,6 +30,7 @@ use crate::store::{self, Store};
 
 pub use connections::ActiveModel;
 pub use conversation::{StartedTurn, TurnStart};
+pub use downloads::{CatalogueEntry, ModelCatalogue};
 
 /// How a [`Hearth`] is set up.
 #[derive(Debug, Clone)]
@@ -41,6 +43,9 @@ pub struct Options {
     pub background_delay: Duration,
     /// Where a local Ollama is looked for.
     pub ollama_url: String,
+    /// Replaces the catalogue's `https://huggingface.co` in download
+    /// addresses (tests point it at a loopback server).
+    pub catalogue_url_base: Option<String>,
 }
 
 impl Default for Options {
@@ -50,6 +55,7 @@ impl Default for Options {
             models_dir: None,
             background_delay: Duration::from_secs(3),
             ollama_url: crate::providers::ollama::DEFAULT_URL.into(),
+            catalogue_url_base: None,
         }
     }
 }
@@ -66,6 +72,7 @@ pub struct Hearth {
     /// start-up need not wait for.
     secrets: OnceCell<Arc<Secrets>>,
     models: Arc<LocalModels>,
+    downloads: Arc<crate::local::download::Downloads>,
     streams: Streams,
     /// Held from checking that no reply streams to registering the new one.
     turn_start: tokio::sync::Mutex<()>,
@@ -97,9 +104,17 @@ impl Hearth {
             .models_dir
             .clone()
             .unwrap_or_else(|| crate::local::models_dir(&data_dir));
+        let downloads = crate::local::download::Downloads::new(
+            models_dir.clone(),
+            crate::local::download::DownloadOptions {
+                url_base: options.catalogue_url_base.clone(),
+                ..Default::default()
+            },
+        );
         Arc::new(Hearth {
             data_dir,
             models_dir,
+            downloads,
             options,
             store,
             jobs,
