@@ -33,4 +33,8 @@ hearth_commands! {
     local::choose_model_file,
     local::remove_local_model,
     local::warm_local_model,
+    local::model_catalogue,
+    local::download_model,
+    local::pause_model_download,
+    local::cancel_model_download,
 }

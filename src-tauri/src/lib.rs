@@ -52,9 +52,16 @@ pub fn run() {
                 Some(chosen) => chosen,
                 None => (app.path().app_data_dir()?, DataDirSource::System),
             };
+            // Only the end-to-end tests set these: a catalogue of their own,
+            // downloaded from a server on loopback.
+            let catalogue = std::env::var_os("HEARTH_CATALOGUE").and_then(|path| {
+                hearth_core::local::catalogue::load(std::path::Path::new(&path))
+                    .inspect_err(|e| tracing::error!("{e}"))
+                    .ok()
+            });
             let options = Options {
-                // Only the end-to-end tests set it, to download from loopback.
                 catalogue_url_base: std::env::var("HEARTH_CATALOGUE_URL_BASE").ok(),
+                catalogue,
                 ..Options::default()
             };
             let hearth = Hearth::open(data_dir.clone(), options);

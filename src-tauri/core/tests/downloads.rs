@@ -48,6 +48,7 @@ fn downloads(dir: &std::path::Path, base: &str) -> Arc<Downloads> {
             url_base: Some(base.to_owned()),
             connect_timeout: Duration::from_secs(5),
             read_timeout: Duration::from_secs(10),
+            ..Default::default()
         },
     )
 }

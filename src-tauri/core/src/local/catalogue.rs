@@ -126,6 +126,14 @@ static CATALOGUE: LazyLock<Vec<CatalogueModel>> = LazyLock::new(|| {
     })
 });
 
+/// Reads a catalogue from a file of the data file's format (tests give the
+/// app one through `HEARTH_CATALOGUE`).
+pub fn load(path: &std::path::Path) -> Result<Vec<CatalogueModel>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("The model catalogue {} can't be read: {e}", path.display()))?;
+    parse(&text)
+}
+
 /// Hearth's catalogue.
 pub fn all() -> &'static [CatalogueModel] {
     &CATALOGUE

@@ -173,6 +173,9 @@ pub struct DownloadOptions {
     pub connect_timeout: Duration,
     /// How long a connection may stay silent before it counts as dropped.
     pub read_timeout: Duration,
+    /// The catalogue the downloads belong to (Hearth's, unless a test
+    /// gives another).
+    pub catalogue: Arc<Vec<CatalogueModel>>,
 }
 
 impl Default for DownloadOptions {
@@ -181,6 +184,7 @@ impl Default for DownloadOptions {
             url_base: None,
             connect_timeout: Duration::from_secs(20),
             read_timeout: Duration::from_secs(60),
+            catalogue: Arc::new(catalogue::all().to_vec()),
         }
     }
 }
@@ -222,6 +226,10 @@ impl Downloads {
         });
         downloads.recover();
         downloads
+    }
+
+    fn find(&self, id: &str) -> Option<&CatalogueModel> {
+        self.options.catalogue.iter().find(|m| m.id == id)
     }
 
     fn work_dir(&self, id: &str) -> PathBuf {
@@ -315,7 +323,7 @@ impl Downloads {
                 )));
             }
         }
-        if let Some(model) = catalogue::find(id) {
+        if let Some(model) = self.find(id) {
             self.remember(&DownloadProgress::new(model, DownloadState::Cancelled, 0));
         }
         Ok(())

@@ -54,23 +54,29 @@ fn download_error(e: DownloadError) -> AppError {
     }
 }
 
-fn offered_model(id: &str) -> Result<&'static CatalogueModel, AppError> {
-    catalogue::find(id)
-        .ok_or_else(|| AppError::invalid(format!("“{id}” is not a model in Hearth's catalogue.")))
-}
-
 impl Hearth {
+    fn catalogue_model(&self, id: &str) -> Result<CatalogueModel, AppError> {
+        self.catalogue
+            .iter()
+            .find(|m| m.id == id)
+            .cloned()
+            .ok_or_else(|| {
+                AppError::invalid(format!("“{id}” is not a model in Hearth's catalogue."))
+            })
+    }
+
     /// The catalogue, this computer, the model recommended for it and where
     /// each model stands (installed, downloading, paused).
     pub async fn model_catalogue(&self) -> Result<ModelCatalogue, AppError> {
         let dir = self.models_dir.clone();
         let downloads = self.downloads.statuses();
+        let all = self.catalogue.clone();
         blocking(move || {
             let machine = Machine::this();
             let installed: Vec<String> = crate::local::models::list(&dir)
                 .map(|l| l.into_iter().map(|m| m.file).collect())
                 .unwrap_or_default();
-            let models: Vec<CatalogueEntry> = catalogue::all()
+            let models: Vec<CatalogueEntry> = all
                 .iter()
                 .map(|m| CatalogueEntry {
                     size_bytes: m.size(),
@@ -81,7 +87,7 @@ impl Hearth {
                     model: m.clone(),
                 })
                 .collect();
-            let recommended = catalogue::recommend(catalogue::all(), &machine)
+            let recommended = catalogue::recommend(&all, &machine)
                 .filter(|m| !installed.iter().any(|f| f == m.installed_name()))
                 .map(|m| m.id.clone());
             Ok(ModelCatalogue {
@@ -102,7 +108,7 @@ impl Hearth {
         id: &str,
         on_progress: impl Fn(DownloadProgress) + Send + Sync + 'static,
     ) -> Result<(), AppError> {
-        let model = offered_model(id)?;
+        let model = self.catalogue_model(id)?;
         if self.downloads.is_running(id) {
             return Err(AppError::invalid(format!(
                 "{} is already downloading.",
@@ -111,7 +117,7 @@ impl Hearth {
         }
         let downloads = self.downloads.clone();
         tokio::spawn(async move {
-            match downloads.download(model, on_progress).await {
+            match downloads.download(&model, on_progress).await {
                 Ok(local) => tracing::info!(file = %local.file, "a model was downloaded"),
                 Err(e) => tracing::info!(id = %model.id, "a download stopped: {e}"),
             }
@@ -126,9 +132,9 @@ impl Hearth {
         id: &str,
         on_progress: impl Fn(DownloadProgress) + Send + Sync,
     ) -> Result<crate::local::LocalModel, AppError> {
-        let model = offered_model(id)?;
+        let model = self.catalogue_model(id)?;
         self.downloads
-            .download(model, on_progress)
+            .download(&model, on_progress)
             .await
             .map_err(download_error)
     }

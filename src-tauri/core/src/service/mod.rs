@@ -46,6 +46,9 @@ pub struct Options {
     /// Replaces the catalogue's `https://huggingface.co` in download
     /// addresses (tests point it at a loopback server).
     pub catalogue_url_base: Option<String>,
+    /// The catalogue of downloadable models (Hearth's own unless a test
+    /// gives another).
+    pub catalogue: Option<Vec<crate::local::catalogue::CatalogueModel>>,
 }
 
 impl Default for Options {
@@ -56,6 +59,7 @@ impl Default for Options {
             background_delay: Duration::from_secs(3),
             ollama_url: crate::providers::ollama::DEFAULT_URL.into(),
             catalogue_url_base: None,
+            catalogue: None,
         }
     }
 }
@@ -73,6 +77,7 @@ pub struct Hearth {
     secrets: OnceCell<Arc<Secrets>>,
     models: Arc<LocalModels>,
     downloads: Arc<crate::local::download::Downloads>,
+    catalogue: Arc<Vec<crate::local::catalogue::CatalogueModel>>,
     streams: Streams,
     /// Held from checking that no reply streams to registering the new one.
     turn_start: tokio::sync::Mutex<()>,
@@ -104,10 +109,17 @@ impl Hearth {
             .models_dir
             .clone()
             .unwrap_or_else(|| crate::local::models_dir(&data_dir));
+        let catalogue = Arc::new(
+            options
+                .catalogue
+                .clone()
+                .unwrap_or_else(|| crate::local::catalogue::all().to_vec()),
+        );
         let downloads = crate::local::download::Downloads::new(
             models_dir.clone(),
             crate::local::download::DownloadOptions {
                 url_base: options.catalogue_url_base.clone(),
+                catalogue: catalogue.clone(),
                 ..Default::default()
             },
         );
@@ -115,6 +127,7 @@ impl Hearth {
             data_dir,
             models_dir,
             downloads,
+            catalogue,
             options,
             store,
             jobs,
