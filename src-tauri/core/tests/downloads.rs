@@ -271,7 +271,7 @@ async fn bytes_damaged_on_disk_while_paused_are_caught_by_the_re_hash() {
 
 #[cfg(target_os = "linux")]
 #[tokio::test]
-async fn a_full_disk_stops_the_download_with_a_sentence_and_keeps_it_resumable() {
+async fn a_full_disk_stops_the_download_with_a_sentence() {
     // The partial file is made a link to /dev/full, where every write fails
     // with ENOSPC, as on a disk that filled up after the download started.
     let (model, bytes) = smollm2();
@@ -299,10 +299,9 @@ async fn a_full_disk_stops_the_download_with_a_sentence_and_keeps_it_resumable()
     let last = reports.last();
     assert_eq!(last.state, DownloadState::Failed);
     assert!(last.message.unwrap().contains("Free some space"));
-    assert!(
-        dir.path().join(DOWNLOADS_DIR).join(&model.id).exists(),
-        "its folder is kept for a resume"
-    );
+    // Nothing could be written, so nothing is kept (bytes written before a
+    // disk fills are kept, as after a dropped connection).
+    assert!(!last.resumable);
     assert_eq!(installed(dir.path()), Vec::<String>::new());
 }
 
@@ -337,6 +336,10 @@ async fn no_server_and_a_missing_file_each_get_a_sentence() {
     assert!(
         matches!(&err, DownloadError::Offline(m) if m.contains("online")),
         "{err:?}"
+    );
+    assert!(
+        !dir.path().join(DOWNLOADS_DIR).join(&model.id).exists(),
+        "no byte arrived, so nothing is kept to resume"
     );
 
     let server = FileServer::start(

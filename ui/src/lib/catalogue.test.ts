@@ -9,6 +9,7 @@ import {
   percentOf,
   progressLine,
   recommendedEntry,
+  wordsPerSecond,
 } from './catalogue';
 
 const entry = (id: string, sizeBytes: number, over: Partial<CatalogueEntry> = {}): CatalogueEntry => ({
@@ -59,6 +60,8 @@ describe('catalogue', () => {
     expect(humanSize(1_107_409_472)).toBe('1.1 GB');
     expect(humanSize(98_362_432)).toBe('98 MB');
     expect(humanSize(612)).toBe('1 KB');
+    expect(wordsPerSecond(20)).toBe('15 words');
+    expect(wordsPerSecond(1)).toBe('1 word');
     expect(describeMachine({ totalMemoryMb: 16000, availableMemoryMb: 1, cores: 1 })).toBe('16 GB of memory, 1 core');
   });
 

@@ -13,6 +13,12 @@ export function describeMachine(m: Machine): string {
   return `${gb} GB of memory, ${m.cores} ${m.cores === 1 ? 'core' : 'cores'}`;
 }
 
+/** A generation speed in words (about three words for four tokens): "3 words", "1 word". */
+export function wordsPerSecond(tokensPerSecond: number): string {
+  const words = Math.max(1, Math.round(tokensPerSecond * 0.75));
+  return words === 1 ? '1 word' : `${words} words`;
+}
+
 /** The offer first run makes for the recommended model. */
 export function offerSentence(entry: CatalogueEntry): string {
   return `I'll be a better companion with a larger model: ${humanSize(entry.sizeBytes)}. Download it now?`;

@@ -249,8 +249,12 @@ impl Downloads {
             let sidecar = std::fs::read(path.join(SIDECAR))
                 .ok()
                 .and_then(|b| serde_json::from_slice::<Sidecar>(&b).ok());
-            let model =
-                catalogue::find(&name).filter(|m| sidecar.as_ref() == Some(&Sidecar::of(m)));
+            // Kept when it belongs to a catalogue entry as it is now and
+            // holds at least one byte.
+            let model = self
+                .find(&name)
+                .filter(|m| sidecar.as_ref() == Some(&Sidecar::of(m)))
+                .filter(|m| received_bytes(&path, m) > 0);
             match model {
                 Some(model) => {
                     let received = received_bytes(&path, model);
@@ -391,7 +395,8 @@ impl Downloads {
                 Err(DownloadError::Stopped)
             }
             Err(e) => {
-                let keeps = e.keeps_bytes();
+                // Nothing kept is worth keeping a folder for.
+                let keeps = e.keeps_bytes() && received > 0;
                 if !keeps {
                     let _ = std::fs::remove_dir_all(self.work_dir(&model.id));
                 }
@@ -402,7 +407,7 @@ impl Downloads {
                 };
                 let mut last =
                     DownloadProgress::new(model, state, if keeps { received } else { 0 });
-                last.resumable = keeps && received > 0;
+                last.resumable = keeps;
                 if e != DownloadError::Stopped {
                     last.message = Some(e.to_string());
                 }
@@ -775,12 +780,12 @@ fn host(url: &str) -> String {
 fn request_error(url: &str, e: &reqwest::Error) -> DownloadError {
     if e.is_connect() || e.is_timeout() {
         DownloadError::Offline(format!(
-            "Couldn't reach {}: check that this computer is online, then press Resume.",
+            "Couldn't reach {}: check that this computer is online, then try again.",
             host(url)
         ))
     } else {
         DownloadError::Dropped(format!(
-            "The connection to {} failed ({e}); press Resume to try again.",
+            "The connection to {} failed ({e}); try again in a moment.",
             host(url)
         ))
     }
@@ -800,7 +805,7 @@ fn status_error(url: &str, status: reqwest::StatusCode) -> DownloadError {
             status.as_u16()
         )),
         _ => DownloadError::Server(format!(
-            "{} answered with an error ({status}); press Resume to try again later.",
+            "{} answered with an error ({status}); try again later.",
             host(url)
         )),
     }
@@ -882,7 +887,15 @@ mod tests {
         )
         .unwrap();
         // One for a model no longer in the catalogue, one without a sidecar,
-        // and one whose digests changed since: removed.
+        // one whose digests changed since, and one that never got a byte:
+        // removed.
+        let empty = catalogue::find("qwen3-1.7b").unwrap();
+        std::fs::create_dir_all(root.join(&empty.id)).unwrap();
+        std::fs::write(
+            root.join(&empty.id).join(SIDECAR),
+            serde_json::to_vec(&Sidecar::of(empty)).unwrap(),
+        )
+        .unwrap();
         for stale in ["gone-model", "qwen3-0.6b", "llama-3.2-1b"] {
             std::fs::create_dir_all(root.join(stale)).unwrap();
             std::fs::write(root.join(stale).join("x.partial"), b"x").unwrap();
