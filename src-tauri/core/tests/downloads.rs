@@ -550,3 +550,78 @@ async fn a_model_already_in_the_folder_is_not_downloaded_again() {
     );
     assert_eq!(server.ranges().len(), 1);
 }
+
+#[tokio::test]
+async fn the_service_recommends_downloads_in_the_background_and_lists_the_model() {
+    let (model, bytes) = smollm2();
+    let server = FileServer::start(bytes, Behaviour::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    // Hearth's catalogue with one more entry: a "larger" model that is the
+    // same file under another name, ranked above the built-in one.
+    let mut larger = model.clone();
+    larger.id = "larger".into();
+    larger.name = "A larger model".into();
+    larger.built_in = false;
+    larger.rank = 50;
+    larger.memory_mb = 200;
+    larger.files[0].name = "Larger.Q4_1.gguf".into();
+    let mut catalogue = catalogue::all().to_vec();
+    catalogue.push(larger);
+    let hearth = hearth_core::Hearth::open(
+        dir.path().to_owned(),
+        hearth_core::Options {
+            keyring_service: None,
+            models_dir: Some(dir.path().join("models")),
+            background_delay: Duration::ZERO,
+            ollama_url: "http://127.0.0.1:9".into(),
+            catalogue_url_base: Some(server.base.clone()),
+            catalogue: Some(catalogue),
+        },
+    );
+
+    let before = hearth.model_catalogue().await.unwrap();
+    assert_eq!(before.recommended.as_deref(), Some("larger"));
+    let entry = before
+        .models
+        .iter()
+        .find(|m| m.model.id == "larger")
+        .unwrap();
+    assert!(entry.offered && entry.runnable && !entry.installed);
+
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    hearth
+        .download_model("larger", move |p| drop(tx.send(p)))
+        .expect("started");
+    let mut last = None;
+    while let Some(p) = rx.recv().await {
+        last = Some(p);
+    }
+    let last = last.expect("reports");
+    assert_eq!(last.state, DownloadState::Done);
+    assert_eq!(last.model.unwrap().file, "Larger.Q4_1.gguf");
+
+    let after = hearth.model_catalogue().await.unwrap();
+    let entry = after
+        .models
+        .iter()
+        .find(|m| m.model.id == "larger")
+        .unwrap();
+    assert!(entry.installed && entry.download.is_none());
+    assert_eq!(
+        after.recommended, None,
+        "nothing to recommend once it is here"
+    );
+    let listed: Vec<String> = hearth
+        .local_models_list()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.file)
+        .collect();
+    assert_eq!(listed, ["Larger.Q4_1.gguf"]);
+    let err = hearth.download_model("no-such-model", |_| {}).unwrap_err();
+    assert!(
+        err.message.contains("not a model in Hearth's catalogue"),
+        "{err:?}"
+    );
+}

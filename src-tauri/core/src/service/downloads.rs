@@ -125,20 +125,6 @@ impl Hearth {
         Ok(())
     }
 
-    /// Downloads the catalogue model `id` and waits for it (tests, and
-    /// callers with nothing else to do).
-    pub async fn download_model_now(
-        &self,
-        id: &str,
-        on_progress: impl Fn(DownloadProgress) + Send + Sync,
-    ) -> Result<crate::local::LocalModel, AppError> {
-        let model = self.catalogue_model(id)?;
-        self.downloads
-            .download(&model, on_progress)
-            .await
-            .map_err(download_error)
-    }
-
     /// Pauses the download `id`, keeping its bytes; false if it was not running.
     pub fn pause_model_download(&self, id: &str) -> bool {
         self.downloads.pause(id)
