@@ -57,4 +57,8 @@ hearth_commands! {
     letters::export_letter_pdf,
     letters::print_letter,
     letters::export_book,
+    local::model_catalogue,
+    local::download_model,
+    local::pause_model_download,
+    local::cancel_model_download,
 }

@@ -56,7 +56,19 @@ pub fn run() {
                 Some(chosen) => chosen,
                 None => (app.path().app_data_dir()?, DataDirSource::System),
             };
-            let hearth = Hearth::open(data_dir.clone(), Options::default());
+            // Only the end-to-end tests set these: a catalogue of their own,
+            // downloaded from a server on loopback.
+            let catalogue = std::env::var_os("HEARTH_CATALOGUE").and_then(|path| {
+                hearth_core::local::catalogue::load(std::path::Path::new(&path))
+                    .inspect_err(|e| tracing::error!("{e}"))
+                    .ok()
+            });
+            let options = Options {
+                catalogue_url_base: std::env::var("HEARTH_CATALOGUE_URL_BASE").ok(),
+                catalogue,
+                ..Options::default()
+            };
+            let hearth = Hearth::open(data_dir.clone(), options);
             // Today's backup, then learning and embedding, once the window is up.
             hearth.start_background(tauri::async_runtime::handle().inner());
             let theme = native_theme(hearth.saved_theme());

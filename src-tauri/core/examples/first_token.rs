@@ -98,6 +98,7 @@ async fn fresh(background: Background) -> (tempfile::TempDir, Arc<Hearth>) {
             models_dir: Some(models_dir()),
             background_delay: Duration::ZERO,
             ollama_url: "http://127.0.0.1:9".into(),
+            ..Default::default()
         },
     );
     h.warm_local_model(|_| {}).await.unwrap();

@@ -21,6 +21,7 @@ fn options(dir: &Path) -> Options {
         models_dir: Some(dir.join("no-models")),
         background_delay: Duration::ZERO,
         ollama_url: "http://127.0.0.1:9".into(),
+        ..Default::default()
     }
 }
 

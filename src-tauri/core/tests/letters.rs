@@ -33,6 +33,7 @@ async fn hearth(dir: &Path, server: Option<&FakeProvider>) -> Arc<Hearth> {
             models_dir: Some(dir.join("no-models")),
             background_delay: Duration::ZERO,
             ollama_url: "http://127.0.0.1:9".into(),
+            ..Default::default()
         },
     );
     if let Some(server) = server {

@@ -23,6 +23,7 @@ fn options(dir: &std::path::Path) -> Options {
         background_delay: Duration::ZERO,
         // Nothing listens here: no Ollama is found.
         ollama_url: "http://127.0.0.1:9".into(),
+        ..Default::default()
     }
 }
 

@@ -35,6 +35,7 @@ fn hearth(dir: &std::path::Path) -> Arc<Hearth> {
             models_dir: Some(models_dir()),
             background_delay: Duration::ZERO,
             ollama_url: "http://127.0.0.1:9".into(),
+            ..Default::default()
         },
     )
 }

@@ -2,7 +2,9 @@
 //! and loading the one the companion uses, with progress.
 
 use hearth_core::AppError;
+use hearth_core::local::download::DownloadProgress;
 use hearth_core::local::{LoadProgress, LocalModel};
+use hearth_core::service::ModelCatalogue;
 use tauri::State;
 use tauri::ipc::Channel;
 
@@ -71,4 +73,41 @@ pub async fn warm_local_model(
 ) -> Result<Option<String>, AppError> {
     let report = move |p| drop(on_progress.send(p));
     state.warm_local_model(report).await
+}
+
+/// The catalogue of recommended models, this computer and the model that
+/// suits it, and where each model stands (installed, downloading, paused).
+#[tauri::command]
+#[specta::specta]
+pub async fn model_catalogue(state: State<'_, AppState>) -> Result<ModelCatalogue, AppError> {
+    state.model_catalogue().await
+}
+
+/// Starts or resumes downloading a catalogue model in the background,
+/// reporting progress to `on_progress` (the last report is a final state).
+#[tauri::command]
+#[specta::specta]
+pub async fn download_model(
+    state: State<'_, AppState>,
+    id: String,
+    on_progress: Channel<DownloadProgress>,
+) -> Result<(), AppError> {
+    state.download_model(&id, move |p| drop(on_progress.send(p)))
+}
+
+/// Pauses a download, keeping its bytes; false if it was not running.
+#[tauri::command]
+#[specta::specta]
+pub async fn pause_model_download(
+    state: State<'_, AppState>,
+    id: String,
+) -> Result<bool, AppError> {
+    Ok(state.pause_model_download(&id))
+}
+
+/// Cancels a download and deletes what it had downloaded.
+#[tauri::command]
+#[specta::specta]
+pub async fn cancel_model_download(state: State<'_, AppState>, id: String) -> Result<(), AppError> {
+    state.cancel_model_download(id).await
 }

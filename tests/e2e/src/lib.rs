@@ -182,6 +182,11 @@ pub struct App {
 impl App {
     /// Launches Hearth on `display` with its data in `data_dir`.
     pub async fn launch(display: &Display, data_dir: &Path) -> App {
+        App::launch_with(display, data_dir, &[]).await
+    }
+
+    /// Launches Hearth with these environment variables set as well.
+    pub async fn launch_with(display: &Display, data_dir: &Path, env: &[(&str, &str)]) -> App {
         let port = free_port();
         let native_port = free_port();
         // The app's stderr (its log) reaches us through the drivers.
@@ -209,6 +214,7 @@ impl App {
                     "unix:path=/nonexistent/hearth-e2e-no-bus",
                 )
                 .env("NO_AT_BRIDGE", "1")
+                .envs(env.iter().copied())
                 .stdout(Stdio::null())
                 .stderr(log.reopen().expect("the log file")),
         );

@@ -555,6 +555,52 @@ async exportBook(ids: number[], title: string, font: HandFont, paper: PaperStyle
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * The catalogue of recommended models, this computer and the model that
+ * suits it, and where each model stands (installed, downloading, paused).
+ */
+async modelCatalogue() : Promise<Result<ModelCatalogue, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("model_catalogue") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Starts or resumes downloading a catalogue model in the background,
+ * reporting progress to `on_progress` (the last report is a final state).
+ */
+async downloadModel(id: string, onProgress: TAURI_CHANNEL<DownloadProgress>) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("download_model", { id, onProgress }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Pauses a download, keeping its bytes; false if it was not running.
+ */
+async pauseModelDownload(id: string) : Promise<Result<boolean, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("pause_model_download", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Cancels a download and deletes what it had downloaded.
+ */
+async cancelModelDownload(id: string) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("cancel_model_download", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -581,6 +627,83 @@ startupError: AppError | null }
  * How far a book has come.
  */
 export type BookProgress = { done: number; total: number }
+/**
+ * One catalogue model and where it stands here.
+ */
+export type CatalogueEntry = { model: CatalogueModel; 
+/**
+ * Its size in bytes, all files.
+ */
+sizeBytes: number; 
+/**
+ * May be downloaded (its checksums are known).
+ */
+offered: boolean; 
+/**
+ * Hearth can run it.
+ */
+runnable: boolean; 
+/**
+ * Already in the models folder.
+ */
+installed: boolean; 
+/**
+ * Its download, when one is running, paused or failed.
+ */
+download: DownloadProgress | null }
+/**
+ * One downloadable file of a model.
+ */
+export type CatalogueFile = { 
+/**
+ * Its name once installed (the chat model's file; a file in the
+ * embedding model's folder).
+ */
+name: string; 
+/**
+ * Its public address (a Hugging Face `resolve/main/…` URL).
+ */
+url: string; 
+/**
+ * Its exact size in bytes.
+ */
+size: number; 
+/**
+ * Its SHA-256 in lower-case hex; empty when unknown (never offered).
+ */
+sha256: string }
+/**
+ * One model of the catalogue.
+ */
+export type CatalogueModel = { id: string; name: string; kind: ModelKind; 
+/**
+ * The GGUF architecture (chat models).
+ */
+architecture?: string | null; 
+/**
+ * The folder it is installed in (embedding models).
+ */
+folder?: string | null; 
+/**
+ * Its number of parameters, as people write it ("1.7B").
+ */
+parameters: string; quantization: string; licence: string; 
+/**
+ * About how much memory it takes when loaded, in MB.
+ */
+memoryMb: number; 
+/**
+ * Expected generation speed on two cores (an estimate; see the data file).
+ */
+tokensPerSecond?: number | null; 
+/**
+ * Quality order within the catalogue: higher is better.
+ */
+rank: number; 
+/**
+ * Whether Hearth ships it (the defaults placed at install).
+ */
+builtIn?: boolean; summary: string; files: CatalogueFile[] }
 export type Change = "same" | "added" | "removed"
 /**
  * What "Test connection" found.
@@ -595,6 +718,67 @@ export type DataDirSource = "argument" | "environment" | "portable" | "system"
  * One piece of a diff between two versions.
  */
 export type DiffPart = { change: Change; text: string }
+/**
+ * A download's progress, as the window shows it.
+ */
+export type DownloadProgress = { 
+/**
+ * The catalogue entry.
+ */
+id: string; state: DownloadState; 
+/**
+ * Bytes downloaded so far (all files).
+ */
+received: number; 
+/**
+ * Bytes in all (all files).
+ */
+total: number; 
+/**
+ * Recent speed, in bytes per second.
+ */
+bytesPerSecond: number; 
+/**
+ * Why it failed, or something worth knowing (a server that can't
+ * resume): one sentence.
+ */
+message: string | null; 
+/**
+ * Whether pressing Resume continues from the bytes kept.
+ */
+resumable: boolean; 
+/**
+ * The model, once in the models folder.
+ */
+model: LocalModel | null }
+/**
+ * Where a download stands.
+ */
+export type DownloadState = 
+/**
+ * Bytes are arriving.
+ */
+"downloading" | 
+/**
+ * Every byte is here; the files are being checked.
+ */
+"verifying" | 
+/**
+ * Stopped by the user or by Hearth closing; can be resumed.
+ */
+"paused" | 
+/**
+ * Stopped by a failure (see the message); resumable when bytes are kept.
+ */
+"failed" | 
+/**
+ * Cancelled: what had been downloaded is deleted.
+ */
+"cancelled" | 
+/**
+ * Verified and in the models folder.
+ */
+"done"
 export type ErrorCode = "database_too_new" | "database_corrupt" | "database_busy" | "database" | "io" | "invalid_input" | 
 /**
  * The system keyring failed.
@@ -780,6 +964,22 @@ licence: string;
  * The context window in tokens, for chat models that declare it.
  */
 contextLength: number | null }
+/**
+ * What matters about this computer for choosing a model.
+ */
+export type Machine = { 
+/**
+ * Memory installed, in MB.
+ */
+totalMemoryMb: number; 
+/**
+ * Memory free for a new program now, in MB.
+ */
+availableMemoryMb: number; 
+/**
+ * Logical cores.
+ */
+cores: number }
 export type Memory = { id: number; text: string; kind: MemoryKind; 
 /**
  * 1 (a passing detail) to 5 (central to the user's life).
@@ -845,6 +1045,15 @@ forgotten: boolean }
  * or the app died) keeps its words and is marked, never silently dropped.
  */
 export type MessageStatus = "complete" | "streaming" | "partial" | "error"
+/**
+ * The catalogue as the window shows it.
+ */
+export type ModelCatalogue = { machine: Machine; 
+/**
+ * The catalogue entry that suits this computer best, when one beats the
+ * built-in model and is not in the models folder yet.
+ */
+recommended: string | null; models: CatalogueEntry[] }
 /**
  * A model a provider offers.
  */

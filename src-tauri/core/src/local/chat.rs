@@ -21,8 +21,8 @@ use serde::Serialize;
 use tokenizers::Tokenizer;
 use tokio_util::sync::CancellationToken;
 
-use super::constrain::{Constraint, Grammars};
 use super::arch::{self, MAX_CONTEXT, Weights};
+use super::constrain::{Constraint, Grammars};
 use super::template::ChatTemplate;
 use super::weights::load_weights;
 use super::{LocalError, spawn_worker};

@@ -7,6 +7,8 @@
 //!   token by token and stop within one token of a cancel.
 //! - [`embed`]: MiniLM sentence embeddings (384 dimensions, normalised);
 //!   their vectors are kept in the journal (`crate::store::vectors`).
+//! - [`catalogue`]: the recommended models (`data/catalogue.toml`) and the
+//!   one that fits this computer; [`download`]: fetching one, verified.
 //! - [`runtime`]: the chat model and the embedder loaded in this process,
 //!   each loaded once and shared.
 //!
@@ -19,8 +21,10 @@
 //! before the first model runs; [`recommended_threads`] is the cap we suggest.
 
 pub mod arch;
+pub mod catalogue;
 pub mod chat;
 mod constrain;
+pub mod download;
 pub mod embed;
 mod gemma3;
 pub mod models;

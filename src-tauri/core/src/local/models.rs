@@ -9,7 +9,7 @@ use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
 
 use candle_core::quantized::gguf_file;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{DEFAULT_CHAT_MODEL, DEFAULT_EMBEDDING_MODEL, LocalError};
 
@@ -19,7 +19,7 @@ pub const EMBEDDING_FILES: [&str; 3] = ["model.safetensors", "config.json", "tok
 /// The four bytes every GGUF file starts with.
 pub const GGUF_MAGIC: &[u8; 4] = b"GGUF";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "lowercase")]
 pub enum ModelKind {
     Chat,

