@@ -33,4 +33,9 @@ hearth_commands! {
     local::choose_model_file,
     local::remove_local_model,
     local::warm_local_model,
+    diary::diary_timeline, diary::diary_calendar, diary::on_this_day, diary::diary_facets,
+    diary::diary_day, diary::update_diary_entry, diary::update_moment, diary::set_favourite,
+    diary::delete_diary_item, diary::restore_diary_item, diary::rewrite_diary_day,
+    diary::rewrite_moment, diary::search_everything, diary::choose_export_folder,
+    diary::choose_diary_file, diary::export_diary, diary::import_diary,
 }

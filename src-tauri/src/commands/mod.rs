@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod companion;
+pub mod diary;
 pub mod local;
 pub mod memories;
 pub mod providers;

@@ -251,6 +251,9 @@ impl Hearth {
             })
             .await?;
         self.queue(&Job::Embed);
+        if kept.writing {
+            self.queue(&Job::Reflect { moment_id: kept.id });
+        }
         Ok(kept)
     }
 

@@ -13,6 +13,7 @@ pub(super) const ALL: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0003_embeddings.sql")),
     M::up(include_str!("../../migrations/0004_compact_vectors.sql")),
     M::up(include_str!("../../migrations/0005_jobs.sql")),
+    M::up(include_str!("../../migrations/0006_diary.sql")),
 ];
 
 /// The schema version this build writes.

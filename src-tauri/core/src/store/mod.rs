@@ -6,6 +6,7 @@
 //! SQLite's backup API before any migration changes it.
 
 mod backup;
+pub mod diary;
 mod error;
 pub mod fts;
 pub mod jobs;
@@ -16,6 +17,7 @@ pub mod moments;
 pub mod persona;
 pub mod private;
 pub mod recall;
+pub mod search;
 pub mod settings;
 pub mod vectors;
 
