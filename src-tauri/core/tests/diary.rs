@@ -152,6 +152,12 @@ async fn a_kept_moment_shows_at_once_and_is_reflected_on_in_the_background() {
         .collect();
     assert_eq!(moments.len(), 1);
     assert_eq!(moments[0].hits[0].title, "\u{2}Summers\u{3} at the lake");
+    let found = h.search_everything("trusted".into()).await.unwrap();
+    assert_eq!(
+        found[0].hits[0].excerpt,
+        "He \u{2}trusted\u{3} me with a place he loves. I want to remember it with him.",
+        "a match in the reflection alone shows the reflection"
+    );
 }
 
 #[tokio::test]
@@ -481,6 +487,13 @@ async fn search_takes_any_text_and_marks_the_words_found() {
         entry.excerpt
     );
     assert!(found[2].hits[0].excerpt.contains("\u{2}wedding\u{3}"));
+    assert!(
+        found[1].hits[0]
+            .excerpt
+            .contains("\u{2}wedding\u{3} by the"),
+        "a moment's excerpt shows the words kept: {:?}",
+        found[1].hits[0].excerpt
+    );
     assert_eq!(found[2].hits[0].id, id);
 }
 

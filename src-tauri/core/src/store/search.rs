@@ -99,9 +99,14 @@ fn moments(conn: &Connection, q: &str, limit: u32) -> rusqlite::Result<Vec<Found
         "WITH hits AS (
             SELECT rowid, rank,
                    highlight(moments_fts, 0, char(2), char(3)) AS title,
-                   snippet(moments_fts, -1, char(2), char(3), '…', 24) AS excerpt
+                   snippet(moments_fts, 1, char(2), char(3), '…', 24) AS kept,
+                   snippet(moments_fts, 2, char(2), char(3), '…', 24) AS reflected
             FROM moments_fts WHERE moments_fts MATCH ?1 ORDER BY rank LIMIT ?2)
-         SELECT m.id, m.day, hits.title, hits.excerpt, m.created_at
+         -- The words kept, unless only the companion's reflection holds the match.
+         SELECT m.id, m.day, hits.title,
+                iif(instr(hits.kept, char(2)) = 0 AND instr(hits.reflected, char(2)) > 0,
+                    hits.reflected, hits.kept),
+                m.created_at
          FROM hits JOIN moments m ON m.id = hits.rowid ORDER BY hits.rank",
     )?
     .query_map(params![q, limit], |r| found(FoundKind::Moment, r, None))?
