@@ -497,17 +497,15 @@ impl Hearth {
         format: ExportFormat,
     ) -> Result<Vec<String>, AppError> {
         let companion = self.names().await?.companion;
-        self.journal(move |s| {
-            s.run(|c| {
-                let file = export::read(c, &companion)?;
-                let written = export::write(&folder, format, &file)?;
-                Ok(written
-                    .into_iter()
-                    .map(|p| p.to_string_lossy().into_owned())
-                    .collect())
-            })
-        })
-        .await
+        let file = self
+            .journal(move |s| s.with(|c| export::read(c, &companion)))
+            .await?;
+        // The files are written with the journal free for everything else.
+        let written = super::blocking(move || export::write(&folder, format, &file)).await?;
+        Ok(written
+            .into_iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect())
     }
 
     /// Imports a JSON export into a journal whose diary is empty.

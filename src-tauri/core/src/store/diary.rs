@@ -505,8 +505,10 @@ pub fn days_to_write(
 
 // ---- views -----------------------------------------------------------------
 
-/// The timeline, newest day first (a day's entry before its moments), `limit`
-/// items after skipping `offset`.
+/// The timeline, newest day first (a day's entry before its moments, the
+/// moments latest first), `limit` items after skipping `offset`. Each arm
+/// reads its table in the order of its day index, so a first page costs
+/// the same at any size.
 pub fn timeline(
     conn: &Connection,
     filter: &Filter,
@@ -529,7 +531,7 @@ pub fn timeline(
             UNION ALL
             SELECT 1 AS kind, id, day, created_at FROM moments
              WHERE {favourite} AND {tag} AND {moment_person})
-         ORDER BY day DESC, kind, created_at DESC, id DESC LIMIT ?3 OFFSET ?4"
+         ORDER BY day DESC, kind, id DESC LIMIT ?3 OFFSET ?4"
     );
     let keys: Vec<(i64, i64)> = conn
         .prepare_cached(&sql)?
