@@ -7,6 +7,9 @@ ALTER TABLE moments ADD COLUMN reflection TEXT NOT NULL DEFAULT '';
 ALTER TABLE moments ADD COLUMN writing INTEGER NOT NULL DEFAULT 0 CHECK (writing IN (0, 1));
 ALTER TABLE moments ADD COLUMN problem TEXT;
 
+-- The favourites, newest first, without reading every moment.
+CREATE INDEX moments_favourite ON moments (day, id) WHERE favourite = 1;
+
 CREATE VIRTUAL TABLE moments_fts USING fts5 (
     title,
     body,

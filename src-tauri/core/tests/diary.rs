@@ -609,3 +609,178 @@ async fn export_and_import_restore_the_diary_exactly() {
         "{refused:?}"
     );
 }
+
+#[test]
+fn on_this_day_finds_the_same_date_in_earlier_months_and_the_calendar_marks_days() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = Store::open(dir.path().join("j.db")).unwrap();
+    let draft = |title: &str| EntryDraft {
+        title: title.into(),
+        body: "Words.".into(),
+        mood: String::new(),
+        tags: vec!["lake".into()],
+        people: vec!["Amy".into()],
+    };
+    for (day, title) in [
+        ("2025-11-30", "A year ago"),
+        ("2026-10-30", "A month ago"),
+        ("2026-11-29", "Yesterday"),
+        ("2026-11-30", "Today"),
+        ("2026-12-30", "Not yet"),
+    ] {
+        store
+            .with(|c| diary::save_written(c, day, &draft(title), "Ember", 1))
+            .unwrap();
+    }
+    store
+        .with(|c| diary::day_failed(c, "2026-11-02", "The model was away.", 1))
+        .unwrap();
+    let earlier = store
+        .with(|c| diary::on_this_day(c, "2026-11-30", 10))
+        .unwrap();
+    let titles: Vec<&str> = earlier
+        .iter()
+        .map(|i| match i {
+            Item::Entry(e) => e.title.as_str(),
+            Item::Moment(m) => m.title.as_str(),
+        })
+        .collect();
+    assert_eq!(titles, ["A month ago", "A year ago"]);
+    // The 31st of March has no 31st in February: nothing, not the 28th.
+    assert!(
+        store
+            .with(|c| diary::on_this_day(c, "2026-03-31", 10))
+            .unwrap()
+            .is_empty()
+    );
+
+    let november = store.with(|c| diary::calendar(c, "2026-11")).unwrap();
+    let days: Vec<(&str, bool, bool)> = november
+        .iter()
+        .map(|d| (d.day.as_str(), d.entry, d.pending))
+        .collect();
+    assert_eq!(
+        days,
+        [
+            ("2026-11-02", false, true),
+            ("2026-11-29", true, false),
+            ("2026-11-30", true, false)
+        ]
+    );
+    assert_eq!(november[0].reason.as_deref(), Some("The model was away."));
+    let facets = store.with(|c| diary::facets(c)).unwrap();
+    assert_eq!(
+        (facets.tags[0].name.as_str(), facets.tags[0].count),
+        ("lake", 5)
+    );
+    assert_eq!(facets.people[0].name, "Amy");
+    let amy = Filter {
+        person: Some("Amy".into()),
+        ..Filter::default()
+    };
+    assert_eq!(
+        store
+            .with(|c| diary::timeline(c, &amy, 0, 10))
+            .unwrap()
+            .len(),
+        5
+    );
+    let nobody = Filter {
+        person: Some("Nobody".into()),
+        ..Filter::default()
+    };
+    assert!(
+        store
+            .with(|c| diary::timeline(c, &nobody, 0, 10))
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn the_timeline_is_newest_first_an_entry_before_its_days_moments_and_pages_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = Store::open(dir.path().join("j.db")).unwrap();
+    let mut expected = Vec::new();
+    store
+        .with(|c| {
+            for (i, day) in ["2026-11-28", "2026-11-29", "2026-11-30"]
+                .iter()
+                .enumerate()
+            {
+                let draft = EntryDraft {
+                    title: format!("Entry {day}"),
+                    body: "Words.".into(),
+                    mood: String::new(),
+                    tags: vec![],
+                    people: vec![],
+                };
+                if i != 1 {
+                    diary::save_written(c, day, &draft, "Ember", 1)?;
+                }
+                for n in 0..3 {
+                    let at = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
+                        .unwrap()
+                        .and_hms_opt(9 + n, 0, 0)
+                        .unwrap()
+                        .and_utc()
+                        .timestamp_millis();
+                    let m = messages::insert_at(
+                        c,
+                        Role::User,
+                        &format!("{day} {n}"),
+                        MessageStatus::Complete,
+                        None,
+                        at,
+                    )?;
+                    moments::keep_message(c, m.id, 0, at)?;
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+    for day in ["2026-11-30", "2026-11-29", "2026-11-28"] {
+        if day != "2026-11-29" {
+            expected.push(format!("Entry {day}"));
+        }
+        for n in (0..3).rev() {
+            expected.push(format!("{day} {n}"));
+        }
+    }
+    let title = |i: &Item| match i {
+        Item::Entry(e) => e.title.clone(),
+        Item::Moment(m) => m.body.clone(),
+    };
+    let all: Vec<String> = store
+        .with(|c| diary::timeline(c, &Filter::default(), 0, 100))
+        .unwrap()
+        .iter()
+        .map(title)
+        .collect();
+    assert_eq!(all, expected);
+    let mut paged = Vec::new();
+    for offset in (0..12).step_by(4) {
+        paged.extend(
+            store
+                .with(|c| diary::timeline(c, &Filter::default(), offset, 4))
+                .unwrap()
+                .iter()
+                .map(title),
+        );
+    }
+    assert_eq!(paged, expected, "pages of four make the same timeline");
+    store
+        .with(|c| diary::set_moment_favourite(c, 2, true))
+        .unwrap();
+    let favourites = Filter {
+        favourites: true,
+        ..Filter::default()
+    };
+    let shown: Vec<String> = store
+        .with(|c| diary::timeline(c, &favourites, 0, 10))
+        .unwrap()
+        .iter()
+        .map(title)
+        .collect();
+    assert_eq!(shown, ["2026-11-28 1"]);
+}

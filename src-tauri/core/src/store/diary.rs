@@ -506,9 +506,9 @@ pub fn days_to_write(
 // ---- views -----------------------------------------------------------------
 
 /// The timeline, newest day first (a day's entry before its moments, the
-/// moments latest first), `limit` items after skipping `offset`. Each arm
-/// reads its table in the order of its day index, so a first page costs
-/// the same at any size.
+/// moments latest first), `limit` items after skipping `offset`. Entries
+/// and moments are each read in the order of their day index and merged
+/// here, so a first page costs the same at any size.
 pub fn timeline(
     conn: &Connection,
     filter: &Filter,
@@ -521,25 +521,40 @@ pub fn timeline(
         "1"
     };
     let tag = "(?1 IS NULL OR EXISTS (SELECT 1 FROM json_each(tags) WHERE value = ?1))";
+    let person = "(?2 IS NULL OR EXISTS (SELECT 1 FROM json_each(people) WHERE value = ?2))";
+    let wanted = offset.saturating_add(limit);
+    let read = |sql: &str| -> rusqlite::Result<Vec<(String, i64)>> {
+        conn.prepare_cached(sql)?
+            .query_map(params![filter.tag, filter.person, wanted], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .collect()
+    };
+    let entries = read(&format!(
+        "SELECT day, id FROM diary_entries WHERE {favourite} AND {tag} AND {person}
+         ORDER BY day DESC LIMIT ?3"
+    ))?;
     // Moments name no people: a person filter shows entries alone.
-    let moment_person = "?2 IS NULL";
-    let entry_person = "(?2 IS NULL OR EXISTS (SELECT 1 FROM json_each(people) WHERE value = ?2))";
-    let sql = format!(
-        "SELECT kind, id FROM (
-            SELECT 0 AS kind, id, day, created_at FROM diary_entries
-             WHERE {favourite} AND {tag} AND {entry_person}
-            UNION ALL
-            SELECT 1 AS kind, id, day, created_at FROM moments
-             WHERE {favourite} AND {tag} AND {moment_person})
-         ORDER BY day DESC, kind, id DESC LIMIT ?3 OFFSET ?4"
-    );
-    let keys: Vec<(i64, i64)> = conn
-        .prepare_cached(&sql)?
-        .query_map(params![filter.tag, filter.person, limit, offset], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    items(conn, &keys)
+    let moments = read(&format!(
+        "SELECT day, id FROM moments WHERE {favourite} AND {tag} AND ?2 IS NULL
+         ORDER BY day DESC, id DESC LIMIT ?3"
+    ))?;
+    let mut keys = Vec::with_capacity(wanted as usize);
+    let (mut e, mut m) = (entries.iter().peekable(), moments.iter().peekable());
+    while keys.len() < wanted as usize {
+        let entry_first = match (e.peek(), m.peek()) {
+            (Some(a), Some(b)) => a.0 >= b.0,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => break,
+        };
+        keys.push(if entry_first {
+            (0, e.next().expect("peeked").1)
+        } else {
+            (1, m.next().expect("peeked").1)
+        });
+    }
+    items(conn, &keys[(offset as usize).min(keys.len())..])
 }
 
 fn items(conn: &Connection, keys: &[(i64, i64)]) -> rusqlite::Result<Vec<Item>> {
@@ -556,14 +571,14 @@ fn items(conn: &Connection, keys: &[(i64, i64)]) -> rusqlite::Result<Vec<Item>> 
 }
 
 /// The days of `month` (`YYYY-MM`) that hold moments, an entry, or an entry
-/// still to be written.
+/// still to be written. Each table is read through its day index.
 pub fn calendar(conn: &Connection, month: &str) -> rusqlite::Result<Vec<CalendarDay>> {
-    let prefix = format!("{month}-");
+    let (from, to) = (format!("{month}-00"), format!("{month}-99"));
     conn.prepare_cached(
         "WITH days AS (
-            SELECT day FROM moments WHERE substr(day, 1, 8) = ?1
-            UNION SELECT day FROM diary_entries WHERE substr(day, 1, 8) = ?1
-            UNION SELECT day FROM diary_days WHERE substr(day, 1, 8) = ?1 AND state = 'pending')
+            SELECT day FROM moments WHERE day > ?1 AND day < ?2
+            UNION SELECT day FROM diary_entries WHERE day > ?1 AND day < ?2
+            UNION SELECT day FROM diary_days WHERE day > ?1 AND day < ?2 AND state = 'pending')
          SELECT d.day,
                 (SELECT count(*) FROM moments m WHERE m.day = d.day),
                 EXISTS (SELECT 1 FROM diary_entries e WHERE e.day = d.day),
@@ -571,7 +586,7 @@ pub fn calendar(conn: &Connection, month: &str) -> rusqlite::Result<Vec<Calendar
                 (SELECT reason FROM diary_days s WHERE s.day = d.day AND s.state = 'pending')
          FROM days d ORDER BY d.day",
     )?
-    .query_map([prefix], |r| {
+    .query_map([from, to], |r| {
         Ok(CalendarDay {
             day: r.get(0)?,
             moments: r.get(1)?,
@@ -583,31 +598,45 @@ pub fn calendar(conn: &Connection, month: &str) -> rusqlite::Result<Vec<Calendar
     .collect()
 }
 
-/// What happened on the same date in earlier months and years, newest first.
+/// How many earlier months "On this day" looks back.
+const ON_THIS_DAY_MONTHS: u32 = 240;
+
+/// What happened on the same date in earlier months and years, newest first
+/// (a date a month lacks, such as the 31st, is skipped there).
 pub fn on_this_day(conn: &Connection, today: &str, limit: u32) -> rusqlite::Result<Vec<Item>> {
-    let Some(date) = today.get(8..10) else {
+    let Ok(date) = chrono::NaiveDate::parse_from_str(today, "%Y-%m-%d") else {
         return Ok(Vec::new());
     };
+    let days: Vec<String> = (1..=ON_THIS_DAY_MONTHS)
+        .filter_map(|back| date.checked_sub_months(chrono::Months::new(back)))
+        .filter(|d| chrono::Datelike::day(d) == chrono::Datelike::day(&date))
+        .map(|d| d.to_string())
+        .collect();
+    let days = serde_json::to_string(&days).unwrap_or_else(|_| "[]".into());
     let keys: Vec<(i64, i64)> = conn
         .prepare_cached(
             "SELECT kind, id FROM (
-                SELECT 0 AS kind, id, day, created_at FROM diary_entries
-                 WHERE substr(day, 9, 2) = ?1 AND day < ?2
+                SELECT 0 AS kind, id, day FROM diary_entries
+                 WHERE day IN (SELECT value FROM json_each(?1))
                 UNION ALL
-                SELECT 1 AS kind, id, day, created_at FROM moments
-                 WHERE substr(day, 9, 2) = ?1 AND day < ?2)
-             ORDER BY day DESC, kind, created_at DESC LIMIT ?3",
+                SELECT 1 AS kind, id, day FROM moments
+                 WHERE day IN (SELECT value FROM json_each(?1)))
+             ORDER BY day DESC, kind, id DESC LIMIT ?2",
         )?
-        .query_map(params![date, today, limit], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .query_map(params![days, limit], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
     items(conn, &keys)
 }
 
-/// The tags (of entries and moments) and people (of entries) in the diary.
+/// How many of the latest moments lend their tags to the filters.
+const FACET_MOMENTS: u32 = 5_000;
+
+/// The tags (of entries and of the latest moments) and people (of entries)
+/// in the diary.
 pub fn facets(conn: &Connection) -> rusqlite::Result<Facets> {
-    let read = |sql: &str| -> rusqlite::Result<Vec<Facet>> {
+    let read = |sql: &str, params: &[&dyn rusqlite::ToSql]| -> rusqlite::Result<Vec<Facet>> {
         conn.prepare_cached(sql)?
-            .query_map([], |r| {
+            .query_map(params, |r| {
                 Ok(Facet {
                     name: r.get(0)?,
                     count: r.get(1)?,
@@ -619,12 +648,16 @@ pub fn facets(conn: &Connection) -> rusqlite::Result<Facets> {
         tags: read(
             "SELECT value, count(*) AS n FROM (
                 SELECT j.value FROM diary_entries, json_each(diary_entries.tags) j
-                UNION ALL SELECT j.value FROM moments, json_each(moments.tags) j)
+                UNION ALL SELECT j.value FROM
+                    (SELECT tags FROM moments ORDER BY day DESC, id DESC LIMIT ?1) m,
+                    json_each(m.tags) j)
              GROUP BY value ORDER BY n DESC, value LIMIT 100",
+            &[&FACET_MOMENTS],
         )?,
         people: read(
             "SELECT j.value, count(*) AS n FROM diary_entries, json_each(diary_entries.people) j
              GROUP BY j.value ORDER BY n DESC, j.value LIMIT 100",
+            &[],
         )?,
     })
 }
