@@ -59,7 +59,7 @@ impl Vocabulary {
         let mut words = Vec::with_capacity(size);
         let mut seen = std::collections::HashSet::new();
         while words.len() < size {
-            let w: String = (0..2 + rng.below(2))
+            let w: String = (0..2 + rng.below(3))
                 .map(|_| SYLLABLES[rng.below(SYLLABLES.len())])
                 .collect();
             if seen.insert(w.clone()) {

@@ -54,7 +54,11 @@ fn query_for(text: &str) -> Option<String> {
     fts::prefix_query(&words.join(" "), Combine::All)
 }
 
-/// Searches every kind for `text`; groups with no hit are left out.
+/// Searches every kind for `text`; groups with no hit are left out. Diary
+/// entries come best match first; moments and messages, which may number
+/// 10^5 and 10^6, newest first: FTS5 then reads matches in id order and stops
+/// at the limit, where ranking would score every match of a common word
+/// (about 1 s at 10^6 messages; see `benches/search.rs`).
 pub fn everything(
     conn: &Connection,
     text: &str,
@@ -97,17 +101,17 @@ fn entries(conn: &Connection, q: &str, limit: u32) -> rusqlite::Result<Vec<Found
 fn moments(conn: &Connection, q: &str, limit: u32) -> rusqlite::Result<Vec<Found>> {
     conn.prepare_cached(
         "WITH hits AS (
-            SELECT rowid, rank,
+            SELECT rowid,
                    highlight(moments_fts, 0, char(2), char(3)) AS title,
                    snippet(moments_fts, 1, char(2), char(3), '…', 24) AS kept,
                    snippet(moments_fts, 2, char(2), char(3), '…', 24) AS reflected
-            FROM moments_fts WHERE moments_fts MATCH ?1 ORDER BY rank LIMIT ?2)
+            FROM moments_fts WHERE moments_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2)
          -- The words kept, unless only the companion's reflection holds the match.
          SELECT m.id, m.day, hits.title,
                 iif(instr(hits.kept, char(2)) = 0 AND instr(hits.reflected, char(2)) > 0,
                     hits.reflected, hits.kept),
                 m.created_at
-         FROM hits JOIN moments m ON m.id = hits.rowid ORDER BY hits.rank",
+         FROM hits JOIN moments m ON m.id = hits.rowid ORDER BY m.id DESC",
     )?
     .query_map(params![q, limit], |r| found(FoundKind::Moment, r, None))?
     .collect()
@@ -121,10 +125,10 @@ fn messages(
 ) -> rusqlite::Result<Vec<Found>> {
     conn.prepare_cached(
         "WITH hits AS (
-            SELECT rowid, rank, snippet(messages_fts, 0, char(2), char(3), '…', 24) AS excerpt
-            FROM messages_fts WHERE messages_fts MATCH ?1 ORDER BY rank LIMIT ?2)
+            SELECT rowid, snippet(messages_fts, 0, char(2), char(3), '…', 24) AS excerpt
+            FROM messages_fts WHERE messages_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2)
          SELECT m.id, '', '', hits.excerpt, m.created_at
-         FROM hits JOIN messages m ON m.id = hits.rowid ORDER BY hits.rank",
+         FROM hits JOIN messages m ON m.id = hits.rowid ORDER BY m.id DESC",
     )?
     .query_map(params![q, limit], |r| {
         found(FoundKind::Message, r, Some(offset_minutes))
