@@ -48,10 +48,28 @@ pub struct FoundGroup {
 /// otherwise be thousands of terms that must all match).
 const MAX_WORDS: usize = 32;
 
-/// The query for `text`: its first words, each a phrase, the last a prefix.
+/// The shortest last word searched as the start of longer ones: a shorter
+/// prefix ("i", "th") stands for thousands of words, which is slow to read.
+const SHORTEST_PREFIX: usize = 3;
+
+/// The query for `text`: its first words, each a phrase; the last one, still
+/// being typed, also as the start of a longer word ("lak" finds "lake").
 fn query_for(text: &str) -> Option<String> {
     let words: Vec<&str> = fts::words(text).take(MAX_WORDS).collect();
-    fts::prefix_query(&words.join(" "), Combine::All)
+    let (last, before) = words.split_last()?;
+    let mut q = fts::query(&before.join(" "), Combine::All).unwrap_or_default();
+    let last = if last.chars().count() >= SHORTEST_PREFIX {
+        fts::prefix_query(last, Combine::All)
+    } else {
+        fts::query(last, Combine::All)
+    };
+    if let Some(last) = last {
+        if !q.is_empty() {
+            q.push(' ');
+        }
+        q.push_str(&last);
+    }
+    (!q.is_empty()).then_some(q)
 }
 
 /// Searches every kind for `text`; groups with no hit are left out. Diary
@@ -163,7 +181,14 @@ mod tests {
     fn long_text_is_cut_to_its_first_words() {
         let text = "word ".repeat(5_000);
         let q = query_for(&text).unwrap();
-        assert_eq!(q.matches("\"word\"*").count(), MAX_WORDS);
+        assert_eq!(q.matches("\"word\"").count(), MAX_WORDS);
         assert_eq!(query_for("  ( * \" "), None);
+    }
+
+    #[test]
+    fn only_the_last_word_of_three_letters_or_more_is_a_prefix() {
+        assert_eq!(query_for("the lak").as_deref(), Some(r#""the" "lak"*"#));
+        assert_eq!(query_for("lake i").as_deref(), Some(r#""lake" "i""#));
+        assert_eq!(query_for("OR NOT (").as_deref(), Some(r#""OR" "NOT"*"#));
     }
 }
