@@ -11,6 +11,9 @@ include!("src/command_names.rs");
 const CAPABILITY: &str = "capabilities/main-window.json";
 
 fn main() {
+    // tauri-build names the files it watches, which turns off Cargo's "any
+    // file changed" rule: the command list must be named too.
+    println!("cargo:rerun-if-changed=src/command_names.rs");
     write_capability();
     let manifest = tauri_build::AppManifest::new().commands(COMMANDS);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))

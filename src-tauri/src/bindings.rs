@@ -6,7 +6,7 @@
 
 use tauri_specta::{Builder, collect_commands};
 
-use crate::commands::{app, companion, letters, local, memories, providers};
+use crate::commands::{app, companion, diary, letters, local, memories, providers};
 
 /// Expands the command list (src/command_names.rs) into the handlers and,
 /// for tests, their names.

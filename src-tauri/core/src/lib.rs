@@ -3,6 +3,7 @@
 
 pub mod companion;
 pub mod connection;
+pub mod diary;
 pub mod error;
 pub mod generation;
 pub mod jobs;

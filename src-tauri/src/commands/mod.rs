@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod companion;
+pub mod diary;
 pub mod letters;
 pub mod local;
 pub mod memories;

@@ -19,6 +19,9 @@ const MODEL: &str = "fake-small";
 const KEY: &str = "sk-first-run-5e7a9c1b3d5f7a9c1b3d";
 /// The answer a learning request gets: nothing worth remembering.
 const NOTHING_TO_LEARN: &str = r#"{"memories": []}"#;
+/// The answer a moment's reflection request gets.
+const REFLECTION: &str =
+    r#"{"title": "Always", "reflection": "A small promise I mean to keep.", "tags": []}"#;
 
 /// Does what a user does to act on one message: brings it into view, points
 /// at it, which shows its actions, and clicks the one named `action`.
@@ -468,6 +471,8 @@ async fn a_conversation_streams_stops_regenerates_edits_keeps_and_survives_a_res
 
     // 5. Keep this moment.
     let kept = shown[3].id;
+    // The companion reflects on the moment in the background (diary.rs).
+    server.script([Step::reply([REFLECTION])]);
     act_on(&app, kept, "keep").await;
     app.find(&format!(
         "li.message[data-id='{kept}'][data-kept='true'] [data-action='keep'][aria-pressed='true']"
@@ -482,6 +487,12 @@ async fn a_conversation_streams_stops_regenerates_edits_keeps_and_survives_a_res
         )
         .unwrap();
     assert_eq!(moment, ("Always, Theodore.".to_owned(), 1));
+    wait_until("the moment's reflection is asked for", || {
+        chats(&server)
+            .iter()
+            .any(|r| said(r).contains("asked you to keep this moment"))
+    })
+    .await;
 
     // 6. Esc stops a reply too.
     server.script([Step::StallAfter {

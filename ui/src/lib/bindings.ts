@@ -601,6 +601,184 @@ async cancelModelDownload(id: string) : Promise<Result<null, AppError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Entries and moments, newest first, `limit` after skipping `offset`.
+ */
+async diaryTimeline(filter: Filter, offset: number, limit: number) : Promise<Result<Item[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("diary_timeline", { filter, offset, limit }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The days of `month` (`YYYY-MM`) holding moments or entries.
+ */
+async diaryCalendar(month: string) : Promise<Result<CalendarDay[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("diary_calendar", { month }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Moments and entries of this date in earlier months and years.
+ */
+async onThisDay() : Promise<Result<Item[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("on_this_day") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The tags and people the diary names.
+ */
+async diaryFacets() : Promise<Result<Facets, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("diary_facets") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * One day: its entry, moments and conversation.
+ */
+async diaryDay(day: string) : Promise<Result<DiaryDay, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("diary_day", { day }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async updateDiaryEntry(id: number, draft: EntryDraft) : Promise<Result<Entry, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("update_diary_entry", { id, draft }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async updateMoment(id: number, draft: MomentDraft) : Promise<Result<Moment, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("update_moment", { id, draft }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async setFavourite(item: ItemRef, favourite: boolean) : Promise<Result<boolean, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_favourite", { item, favourite }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Deletes an entry or a moment; returns it, for undo.
+ */
+async deleteDiaryItem(item: ItemRef) : Promise<Result<Item | null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("delete_diary_item", { item }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Puts back an item just deleted.
+ */
+async restoreDiaryItem(item: Item) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("restore_diary_item", { item }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Asks the companion to write (again) about a day that is over.
+ */
+async rewriteDiaryDay(day: string) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("rewrite_diary_day", { day }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Asks the companion to write about a moment again.
+ */
+async rewriteMoment(id: number) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("rewrite_moment", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Entries, moments and messages holding every word, grouped by kind.
+ */
+async searchEverything(text: string) : Promise<Result<FoundGroup[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("search_everything", { text }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Asks the system for a folder to export into (`None` if the user cancels).
+ */
+async chooseExportFolder() : Promise<Result<string | null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("choose_export_folder") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Asks the system for a diary export (JSON) to import.
+ */
+async chooseDiaryFile() : Promise<Result<string | null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("choose_diary_file") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Writes the diary into `folder`; returns the files written.
+ */
+async exportDiary(folder: string, format: ExportFormat) : Promise<Result<string[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("export_diary", { folder, format }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Imports a JSON export into a journal whose diary is empty.
+ */
+async importDiary(path: string) : Promise<Result<Imported, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("import_diary", { path }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -627,6 +805,14 @@ startupError: AppError | null }
  * How far a book has come.
  */
 export type BookProgress = { done: number; total: number }
+/**
+ * A day of the calendar that holds something.
+ */
+export type CalendarDay = { day: string; moments: number; entry: boolean; 
+/**
+ * The entry is still to be written; why the last try failed, if it did.
+ */
+pending: boolean; reason: string | null }
 /**
  * One catalogue model and where it stands here.
  */
@@ -715,6 +901,14 @@ export type ConnectionCheck = { models: ModelInfo[];
 modelAvailable: boolean }
 export type DataDirSource = "argument" | "environment" | "portable" | "system"
 /**
+ * What is or was said on one day, for the Diary's reader.
+ */
+export type DiaryDay = { day: string; entry: Entry | null; moments: Moment[]; messages: Message[]; 
+/**
+ * The entry is still to be written (and why the last try failed).
+ */
+pending: boolean; reason: string | null }
+/**
  * One piece of a diff between two versions.
  */
 export type DiffPart = { change: Change; text: string }
@@ -779,6 +973,26 @@ export type DownloadState =
  * Verified and in the models folder.
  */
 "done"
+/**
+ * The companion's entry for one day.
+ */
+export type Entry = { id: number; 
+/**
+ * The local calendar day, `YYYY-MM-DD`.
+ */
+day: string; title: string; body: string; mood: string; tags: string[]; people: string[]; favourite: boolean; 
+/**
+ * Who wrote it: the companion, and the model it spoke through.
+ */
+writtenBy: string; 
+/**
+ * The user changed it after the companion wrote it.
+ */
+edited: boolean; createdAt: number; updatedAt: number }
+/**
+ * What the companion writes for a day, or the user changes.
+ */
+export type EntryDraft = { title: string; body: string; mood: string; tags: string[]; people: string[] }
 export type ErrorCode = "database_too_new" | "database_corrupt" | "database_busy" | "database" | "io" | "invalid_input" | 
 /**
  * The system keyring failed.
@@ -788,6 +1002,22 @@ export type ErrorCode = "database_too_new" | "database_corrupt" | "database_busy
  * No model provider is set up yet.
  */
 "no_provider"
+/**
+ * How the diary is exported.
+ */
+export type ExportFormat = 
+/**
+ * One Markdown file.
+ */
+"markdown" | 
+/**
+ * A folder with one Markdown file per month.
+ */
+"markdownByMonth" | 
+/**
+ * One JSON file, for importing back.
+ */
+"json"
 /**
  * Where a run of text takes its glyphs from.
  */
@@ -805,10 +1035,50 @@ export type Face =
  */
 "wide"
 /**
+ * A tag or a person, and how many items name it.
+ */
+export type Facet = { name: string; count: number }
+/**
+ * The tags and people named in the diary, most used first.
+ */
+export type Facets = { tags: Facet[]; people: Facet[] }
+/**
+ * Which items the timeline shows.
+ */
+export type Filter = { favourites: boolean; tag: string | null; person: string | null }
+/**
+ * One result: where it is and the words around the match.
+ */
+export type Found = { kind: FoundKind; id: number; 
+/**
+ * The local day it belongs to, `YYYY-MM-DD`.
+ */
+day: string; 
+/**
+ * The title with matches marked (a message's is empty).
+ */
+title: string; 
+/**
+ * A few words around the match, matches marked.
+ */
+excerpt: string; createdAt: number }
+/**
+ * The results of one kind, best first.
+ */
+export type FoundGroup = { kind: FoundKind; hits: Found[] }
+/**
+ * What a search result is.
+ */
+export type FoundKind = "entry" | "moment" | "message"
+/**
  * A handwriting font bundled with Hearth (each under the SIL Open Font
  * Licence; its licence file lies beside it in `core/fonts/`).
  */
 export type HandFont = "dancing-script" | "kaushan-script" | "kristi"
+/**
+ * What an import brought in.
+ */
+export type Imported = { entries: number; moments: number }
 /**
  * The companion's first words and the name it proposes.
  */
@@ -821,6 +1091,14 @@ voice: string;
  * What it says to the user.
  */
 words: string }
+/**
+ * One item of the timeline.
+ */
+export type Item = ({ kind: "entry" } & Entry) | ({ kind: "moment" } & Moment)
+/**
+ * An entry or a moment, by id.
+ */
+export type ItemRef = { kind: "entry"; id: number } | { kind: "moment"; id: number }
 /**
  * What the UI may know about a provider's key.
  */
@@ -1063,7 +1341,24 @@ export type Moment = { id: number;
 /**
  * The local calendar day, `YYYY-MM-DD`.
  */
-day: string; title: string; body: string; mood: string; tags: string[]; favourite: boolean; sourceMessageIds: number[]; createdAt: number; updatedAt: number }
+day: string; title: string; body: string; mood: string; tags: string[]; favourite: boolean; sourceMessageIds: number[]; createdAt: number; updatedAt: number; 
+/**
+ * A few lines about the moment in the companion's voice (empty until
+ * written).
+ */
+reflection: string; 
+/**
+ * The companion is still writing the title and reflection.
+ */
+writing: boolean; 
+/**
+ * Why the companion's last try to write about it failed.
+ */
+problem: string | null }
+/**
+ * What the user may change in a moment.
+ */
+export type MomentDraft = { title: string; reflection: string; tags: string[] }
 /**
  * The paper a letter is written on.
  */

@@ -39,6 +39,10 @@ pub enum Job {
     },
     /// Embed every text that has no vector yet.
     Embed,
+    /// Write a kept moment's title and reflection.
+    Reflect { moment_id: i64 },
+    /// Write the diary entry of a local day (`offset_minutes` east of UTC).
+    WriteDay { day: String, offset_minutes: i32 },
 }
 
 impl Job {
@@ -46,6 +50,7 @@ impl Job {
         match self {
             Job::Learn { .. } => Priority::Learning,
             Job::Embed => Priority::Embedding,
+            Job::Reflect { .. } | Job::WriteDay { .. } => Priority::Diary,
         }
     }
 
@@ -53,6 +58,8 @@ impl Job {
         match self {
             Job::Learn { .. } => "learn",
             Job::Embed => "embed",
+            Job::Reflect { .. } => "reflect",
+            Job::WriteDay { .. } => "write_day",
         }
     }
 

@@ -221,6 +221,11 @@ pub fn recommend<'a>(
     catalogue
         .iter()
         .filter(|m| m.kind == ModelKind::Chat && !m.built_in && m.offered() && m.runnable())
+        .filter(|m| {
+            m.architecture
+                .as_deref()
+                .is_some_and(|a| super::arch::TESTED.contains(&a))
+        })
         .filter(|m| m.memory_mb <= budget)
         .filter(|m| billions(&m.parameters).is_some_and(|b| b <= largest))
         .filter(|m| m.rank > built_in_rank)
@@ -368,7 +373,7 @@ sha256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
 
     #[test]
     fn only_models_the_runtime_can_run_are_recommended() {
-        // Today's runtime runs llama-architecture models only.
+        // Only families tried here on real files are recommended.
         let real = chosen(all(), machine(16, 12, 8)).unwrap();
         let m = find(&real).unwrap();
         assert!(m.runnable() && m.offered() && !m.built_in, "{real}");

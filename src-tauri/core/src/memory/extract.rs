@@ -171,7 +171,7 @@ fn id(v: &serde_json::Value) -> Option<i64> {
 }
 
 /// The outermost JSON object or array in the text.
-fn json_part(text: &str) -> Option<&str> {
+pub(crate) fn json_part(text: &str) -> Option<&str> {
     let start = text.find(['{', '['])?;
     let close = if text[start..].starts_with('{') {
         '}'

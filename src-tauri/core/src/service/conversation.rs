@@ -273,6 +273,9 @@ impl Hearth {
             })
             .await?;
         self.queue(&Job::Embed);
+        if kept.writing {
+            self.queue(&Job::Reflect { moment_id: kept.id });
+        }
         Ok(kept)
     }
 

@@ -6,11 +6,13 @@
 //!
 //! The methods live by area: [`conversation`] (first run, the persona,
 //! turns, moments), [`connections`] (providers, keys, the active model, the
-//! models folder), [`memories`] (what the companion remembers, and the
+//! models folder), [`diary`] (moments reflected on, the daily entries,
+//! search, export), [`memories`] (what the companion remembers, and the
 //! background jobs that learn and embed).
 
 mod connections;
 mod conversation;
+mod diary;
 mod downloads;
 mod letters;
 mod memories;
@@ -31,6 +33,7 @@ use crate::store::{self, Store};
 
 pub use connections::ActiveModel;
 pub use conversation::{StartedTurn, TurnStart};
+pub use diary::{DiaryDay, ItemRef};
 pub use downloads::{CatalogueEntry, ModelCatalogue};
 pub use letters::{BookProgress, Compose, LetterDesk, SavedPdf, StartedDraft};
 
@@ -87,6 +90,9 @@ pub struct Hearth {
     ollama_seen: Mutex<Option<(Instant, bool)>>,
     /// Messages up to this id were embedded (less a margin).
     embedded_until: Mutex<Option<i64>>,
+    /// Whether the background work was started (`Some`) and has queued what
+    /// was due at start-up (`Some(true)`).
+    background: tokio::sync::watch::Sender<Option<bool>>,
 }
 
 impl std::fmt::Debug for Hearth {
@@ -139,6 +145,7 @@ impl Hearth {
             turn_start: tokio::sync::Mutex::new(()),
             ollama_seen: Mutex::new(None),
             embedded_until: Mutex::new(None),
+            background: tokio::sync::watch::Sender::new(None),
         })
     }
 
@@ -151,6 +158,7 @@ impl Hearth {
             return;
         };
         let this = self.clone();
+        self.background.send_replace(Some(false));
         runtime.spawn(async move {
             let dir = this.data_dir.clone();
             match tokio::task::spawn_blocking(move || crate::back_up_daily(&dir)).await {
@@ -160,8 +168,12 @@ impl Hearth {
                 Err(e) => tracing::warn!("daily backup failed: {e}"),
             }
             tokio::time::sleep(this.options.background_delay).await;
-            // Anything written while Hearth was closed, or never embedded.
+            // Anything written while Hearth was closed, or never embedded,
+            // and the diary of the days since the last run.
             this.queue(&Job::Embed);
+            this.queue_diary().await;
+            this.background.send_replace(Some(true));
+            this.clone().write_diary_at_midnight();
             loop {
                 let taken = jobs.next().await;
                 let outcome = this.run_job(&taken.job, &taken.cancel).await;
@@ -192,6 +204,11 @@ impl Hearth {
                 day,
             } => self.learn_job(*user_id, *reply_id, day, cancel).await,
             Job::Embed => self.embed_job(cancel).await,
+            Job::Reflect { moment_id } => self.reflect_job(*moment_id, cancel).await,
+            Job::WriteDay {
+                day,
+                offset_minutes,
+            } => self.write_day_job(day, *offset_minutes, cancel).await,
         }
     }
 
@@ -221,6 +238,9 @@ impl Hearth {
     /// Waits until the background work due now is done (for tests and for
     /// closing gracefully).
     pub async fn until_idle(&self) {
+        // What start-up queues is due now.
+        let mut started = self.background.subscribe();
+        let _ = started.wait_for(|s| *s != Some(false)).await;
         if let Some(jobs) = &self.jobs {
             jobs.until_idle().await;
         }

@@ -21,7 +21,14 @@ use super::{Store, StoreError};
 const TEXTS: &[(&str, &[&str])] = &[
     ("messages", &["content", "error"]),
     ("memories", &["text"]),
-    ("moments", &["title", "body", "mood", "tags"]),
+    (
+        "moments",
+        &["title", "body", "mood", "tags", "reflection", "problem"],
+    ),
+    (
+        "diary_entries",
+        &["title", "body", "mood", "tags", "people"],
+    ),
     ("people", &["name", "relationship", "notes"]),
     (
         "letters",

@@ -206,6 +206,21 @@ pub fn page(conn: &Connection, before: Option<i64>, limit: u32) -> rusqlite::Res
     Ok(rows)
 }
 
+/// Up to `limit` messages created in `[start, end)` (UTC milliseconds), oldest first.
+pub fn between(
+    conn: &Connection,
+    start: i64,
+    end: i64,
+    limit: u32,
+) -> rusqlite::Result<Vec<Message>> {
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM messages WHERE created_at >= ?1 AND created_at < ?2
+         ORDER BY created_at, id LIMIT ?3"
+    ))?
+    .query_map(params![start, end, limit], from_row)?
+    .collect()
+}
+
 /// Messages containing every word of `text`, best match first.
 pub fn search(conn: &Connection, text: &str, limit: u32) -> rusqlite::Result<Vec<SearchHit>> {
     let Some(q) = fts::query(text, Combine::All) else {

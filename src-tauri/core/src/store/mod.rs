@@ -6,6 +6,7 @@
 //! SQLite's backup API before any migration changes it.
 
 mod backup;
+pub mod diary;
 mod error;
 pub mod forget;
 pub mod fts;
@@ -18,6 +19,7 @@ pub mod moments;
 pub mod persona;
 pub mod private;
 pub mod recall;
+pub mod search;
 pub mod settings;
 pub mod vectors;
 

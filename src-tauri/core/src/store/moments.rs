@@ -18,11 +18,18 @@ pub struct Moment {
     pub source_message_ids: Vec<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// A few lines about the moment in the companion's voice (empty until
+    /// written).
+    pub reflection: String,
+    /// The companion is still writing the title and reflection.
+    pub writing: bool,
+    /// Why the companion's last try to write about it failed.
+    pub problem: Option<String>,
 }
 
-const COLUMNS: &str = "id, day, title, body, mood, tags, favourite, created_at, updated_at";
+pub(crate) const COLUMNS: &str = "id, day, title, body, mood, tags, favourite, created_at, updated_at, reflection, writing, problem";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<Moment> {
+pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Moment> {
     let tags: String = r.get(5)?;
     Ok(Moment {
         id: r.get(0)?,
@@ -35,10 +42,13 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Moment> {
         source_message_ids: Vec::new(),
         created_at: r.get(7)?,
         updated_at: r.get(8)?,
+        reflection: r.get(9)?,
+        writing: r.get(10)?,
+        problem: r.get(11)?,
     })
 }
 
-fn with_sources(conn: &Connection, mut moment: Moment) -> rusqlite::Result<Moment> {
+pub(crate) fn with_sources(conn: &Connection, mut moment: Moment) -> rusqlite::Result<Moment> {
     let mut stmt = conn.prepare_cached(
         "SELECT message_id FROM moment_sources WHERE moment_id = ?1 ORDER BY message_id",
     )?;
@@ -81,7 +91,9 @@ pub fn title_from(text: &str) -> String {
 }
 
 /// Keeps the message as a moment of its day (local time, `offset_minutes`
-/// east of UTC). Keeping a message twice returns the moment it already is.
+/// east of UTC), titled from its first words until the companion writes
+/// about it (`writing`). Keeping a message twice returns the moment it
+/// already is.
 pub fn keep_message(
     conn: &Connection,
     message_id: i64,
@@ -111,7 +123,8 @@ pub fn keep_message(
     let day = local_day(created_at, offset_minutes);
     let tx = conn.unchecked_transaction()?;
     tx.execute(
-        "INSERT INTO moments (day, title, body, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)",
+        "INSERT INTO moments (day, title, body, writing, created_at, updated_at)
+         VALUES (?1, ?2, ?3, 1, ?4, ?4)",
         params![day, title_from(&content), content, at],
     )?;
     let id = tx.last_insert_rowid();
