@@ -16,9 +16,6 @@ const CAPITALS: &[&str] = &["AI", "OK", "TV", "UK", "US", "USA", "EU", "PM", "AM
 /// sentences.
 pub fn readable(text: &str) -> Result<String, &'static str> {
     let text = text.trim();
-    if text.is_empty() {
-        return Err("nothing was written");
-    }
     if text.contains(['{', '}', '<', '>', '`', '[', ']', '\\', '*', '#', '_']) {
         return Err("markup or JSON among the words");
     }
@@ -28,6 +25,17 @@ pub fn readable(text: &str) -> Result<String, &'static str> {
         .any(|a| lower.contains(a))
     {
         return Err("an address among the words");
+    }
+    prose(text)
+}
+
+/// Like [`readable`], for longer writing that may hold an address or a
+/// little Markdown (a diary entry): sentences of words, no emoji runs, no
+/// loops.
+pub fn prose(text: &str) -> Result<String, &'static str> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("nothing was written");
     }
     let symbols = text.chars().filter(|c| is_symbol(*c)).count();
     let symbol_run = text
@@ -89,6 +97,16 @@ pub fn readable(text: &str) -> Result<String, &'static str> {
 /// punctuation.
 fn is_symbol(c: char) -> bool {
     !(c.is_alphanumeric() || c.is_whitespace() || PUNCTUATION.contains(c))
+}
+
+/// Whether every word of a short label (a tag, a name) looks like a word.
+pub fn is_label(text: &str) -> bool {
+    let words: Vec<&str> = text
+        .split_whitespace()
+        .map(|w| w.trim_matches(|c: char| PUNCTUATION.contains(c)))
+        .filter(|w| !w.is_empty())
+        .collect();
+    !words.is_empty() && words.iter().all(|w| is_word(w))
 }
 
 /// Whether `word` (punctuation trimmed) looks like a word: letters, with an

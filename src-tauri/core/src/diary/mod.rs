@@ -104,9 +104,9 @@ on why it matters, in your own voice, and up to three one-word tags. Answer with
             schema: json!({
                 "type": "object",
                 "properties": {
-                    "title": {"type": "string"},
-                    "reflection": {"type": "string"},
-                    "tags": {"type": "array", "items": {"type": "string"}}
+                    "title": {"type": "string", "minLength": 1, "maxLength": LONGEST_TITLE / 2},
+                    "reflection": {"type": "string", "minLength": 1, "maxLength": LONGEST_REFLECTION / 2},
+                    "tags": {"type": "array", "maxItems": MOST_TAGS, "items": {"type": "string", "maxLength": 40}}
                 },
                 "required": ["title", "reflection", "tags"],
                 "additionalProperties": false
@@ -120,7 +120,10 @@ pub fn parse_reflection(answer: &str) -> Result<Reflection, Refused> {
     let v = object(answer)?;
     Ok(Reflection {
         title: text_field(&v, "title", LONGEST_TITLE)?,
-        reflection: text_field(&v, "reflection", LONGEST_REFLECTION)?,
+        reflection: sentences(
+            text_field(&v, "reflection", LONGEST_REFLECTION)?,
+            "reflection",
+        )?,
         tags: names_field(&v, "tags", MOST_TAGS),
     })
 }
@@ -132,11 +135,11 @@ fn entry_schema() -> JsonSchema {
         schema: json!({
             "type": "object",
             "properties": {
-                "title": {"type": "string"},
-                "body": {"type": "string"},
-                "mood": {"type": "string"},
-                "tags": {"type": "array", "items": {"type": "string"}},
-                "people": {"type": "array", "items": {"type": "string"}}
+                "title": {"type": "string", "minLength": 1, "maxLength": LONGEST_TITLE / 2},
+                "body": {"type": "string", "minLength": 1, "maxLength": 3_000},
+                "mood": {"type": "string", "maxLength": 40},
+                "tags": {"type": "array", "maxItems": MOST_TAGS, "items": {"type": "string", "maxLength": 40}},
+                "people": {"type": "array", "maxItems": MOST_PEOPLE, "items": {"type": "string", "maxLength": 60}}
             },
             "required": ["title", "body", "mood", "tags", "people"],
             "additionalProperties": false
@@ -251,7 +254,7 @@ pub fn parse_entry(answer: &str, companion: &str) -> Result<EntryDraft, Refused>
     people.retain(|p| !p.eq_ignore_ascii_case(companion.trim()));
     Ok(EntryDraft {
         title: text_field(&v, "title", LONGEST_TITLE)?,
-        body: text_field(&v, "body", 20_000)?,
+        body: sentences(text_field(&v, "body", 20_000)?, "entry")?,
         mood: v
             .get("mood")
             .and_then(Value::as_str)
@@ -327,7 +330,26 @@ fn text_field(v: &Value, name: &str, longest: usize) -> Result<String, Refused> 
 
 fn names_field(v: &Value, name: &str, most: usize) -> Vec<String> {
     let items = v.get(name).and_then(Value::as_array);
-    tidy_names(items.into_iter().flatten().filter_map(Value::as_str), most)
+    // A small model's tags may be fragments ("],"): only words are kept.
+    let words = items
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .filter(|n| crate::companion::sense::is_label(n.trim().trim_start_matches('#')));
+    tidy_names(words, most)
+}
+
+/// `text` if it reads as sentences (a small model may write fragments that
+/// parse as JSON but say nothing), else why the companion's `what` is refused.
+fn sentences(text: String, what: &str) -> Result<String, Refused> {
+    crate::companion::sense::prose(&text)
+        .map(|_| text.clone())
+        .map_err(|why| {
+            Refused(format!(
+                "The companion's {what} did not read as sentences ({why}): “{}”",
+                clip(&text, 60)
+            ))
+        })
 }
 
 fn tidy_names<'a>(names: impl Iterator<Item = &'a str>, most: usize) -> Vec<String> {
@@ -359,6 +381,18 @@ fn clip(text: &str, max_chars: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_that_says_nothing_leaves_the_day_pending() {
+        // What SmolLM2 wrote for a day once its answer was held to the schema.
+        let answer = r#"{"title":"Theodore's Day to You","body":"[T[the_nominal_,","mood":"happy","tags":["my_battlefield","],"],"people":["My_Lionel_Rusmos"]}"#;
+        let refused = parse_entry(answer, "Ember").unwrap_err();
+        assert!(refused.0.contains("did not read as sentences"), "{}", refused.0);
+        let words = r#"{"title":"A quiet Sunday","body":"We talked about Amy's wedding in Lisbon. Theodore was nervous, then laughed.","mood":"warm","tags":["wedding","],"],"people":["Amy","My_Lionel_Rusmos"]}"#;
+        let entry = parse_entry(words, "Ember").unwrap();
+        assert_eq!(entry.tags, ["wedding"], "fragments are not tags");
+        assert_eq!(entry.people, ["Amy"]);
+    }
     use crate::store::messages::MessageStatus;
 
     fn names() -> Names {
