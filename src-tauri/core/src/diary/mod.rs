@@ -387,7 +387,11 @@ mod tests {
         // What SmolLM2 wrote for a day once its answer was held to the schema.
         let answer = r#"{"title":"Theodore's Day to You","body":"[T[the_nominal_,","mood":"happy","tags":["my_battlefield","],"],"people":["My_Lionel_Rusmos"]}"#;
         let refused = parse_entry(answer, "Ember").unwrap_err();
-        assert!(refused.0.contains("did not read as sentences"), "{}", refused.0);
+        assert!(
+            refused.0.contains("did not read as sentences"),
+            "{}",
+            refused.0
+        );
         let words = r#"{"title":"A quiet Sunday","body":"We talked about Amy's wedding in Lisbon. Theodore was nervous, then laughed.","mood":"warm","tags":["wedding","],"],"people":["Amy","My_Lionel_Rusmos"]}"#;
         let entry = parse_entry(words, "Ember").unwrap();
         assert_eq!(entry.tags, ["wedding"], "fragments are not tags");
