@@ -5,43 +5,16 @@
 //! read as sentences; ten exchanges in which the user states a fact plainly
 //! each leave that fact in memory.
 
-use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::Duration;
+#[path = "support/built_in.rs"]
+mod built_in;
 
 use hearth_core::companion::sense;
 use hearth_core::companion::setup::{self, NAMES, SetupAnswers, VOICES};
 use hearth_core::companion::turn;
-use hearth_core::local::DEFAULT_CHAT_MODEL;
 use hearth_core::store::memories;
 use hearth_core::store::messages::{self, MessageStatus, Role};
-use hearth_core::{Hearth, Options};
 
-fn models_dir() -> PathBuf {
-    let dir = std::env::var_os("HEARTH_MODELS_DIR")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.tools/models"));
-    assert!(
-        dir.join(DEFAULT_CHAT_MODEL).is_file(),
-        "the built-in model is missing from {}: run `scripts/models.sh .tools/models`",
-        dir.display()
-    );
-    dir
-}
-
-fn hearth(dir: &std::path::Path) -> Arc<Hearth> {
-    Hearth::open(
-        dir.to_path_buf(),
-        Options {
-            keyring_service: None,
-            models_dir: Some(models_dir()),
-            background_delay: Duration::ZERO,
-            ollama_url: "http://127.0.0.1:9".into(),
-            ..Default::default()
-        },
-    )
-}
+use built_in::hearth;
 
 const FIRST_RUNS: &[(&str, &str, &str)] = &[
     (
