@@ -13,6 +13,7 @@ use hearth_core::companion::setup::{self, NAMES, SetupAnswers, VOICES};
 use hearth_core::companion::turn;
 use hearth_core::store::memories;
 use hearth_core::store::messages::{self, MessageStatus, Role};
+use hearth_core::store::persona::Persona;
 
 use built_in::hearth;
 
@@ -186,4 +187,124 @@ async fn ten_exchanges_on_the_built_in_model_each_leave_the_stated_fact_in_memor
         );
         eprintln!("{said:?} -> {stored:?}");
     }
+}
+
+/// Noon, local time, `days_ago` days before today: its day and UTC milliseconds.
+fn local_noon(days_ago: i64) -> (String, i64) {
+    let day = chrono::Local::now().date_naive() - chrono::Duration::days(days_ago);
+    let noon = day
+        .and_hms_opt(12, 0, 0)
+        .unwrap()
+        .and_local_timezone(chrono::Local)
+        .earliest()
+        .unwrap();
+    (day.to_string(), noon.timestamp_millis())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_days_on_the_built_in_model_each_get_an_entry_that_quotes_the_user_in_sentences() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = hearth(dir.path());
+    h.save_persona(
+        Persona {
+            companion_name: "Wren".into(),
+            voice: "Gentle and curious.".into(),
+            user_name: "Theodore".into(),
+            address_style: String::new(),
+            hopes: String::new(),
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    let store = h.store().unwrap();
+    // Each exchange on a day of its own, before today: each day is over.
+    let mut days = Vec::new();
+    for (i, (said, _)) in EXCHANGES.iter().enumerate() {
+        let (day, noon) = local_noon(i as i64 + 1);
+        let id = store
+            .with(|c| {
+                let u =
+                    messages::insert_at(c, Role::User, said, MessageStatus::Complete, None, noon)?;
+                messages::insert_at(
+                    c,
+                    Role::Assistant,
+                    "Thank you for telling me. I'll keep that in mind.",
+                    MessageStatus::Complete,
+                    None,
+                    noon + 1_000,
+                )?;
+                Ok(u.id)
+            })
+            .unwrap();
+        days.push((day, *said, id));
+    }
+    // A moment kept today, reflected on beside the entries.
+    let kept = store
+        .with(|c| {
+            messages::insert(
+                c,
+                Role::User,
+                "I finally finished the toast for Amy's wedding, and I read it aloud twice.",
+                MessageStatus::Complete,
+                None,
+            )
+        })
+        .unwrap();
+    let moment = h.keep_moment(kept.id).await.unwrap();
+
+    h.start_background(&tokio::runtime::Handle::current());
+    tokio::time::timeout(std::time::Duration::from_secs(1_800), h.until_idle())
+        .await
+        .expect("the background work ends");
+
+    for (day, said, _) in &days {
+        let found = h.diary_day(day.clone()).await.unwrap();
+        let entry = found
+            .entry
+            .unwrap_or_else(|| panic!("no entry for {day} ({said:?}): {:?}", found.reason));
+        eprintln!(
+            "{day}: {} [{}] {:?} {:?}\n{}\n",
+            entry.title, entry.mood, entry.tags, entry.people, entry.body
+        );
+        assert!(
+            entry.written_by.starts_with("Wren ("),
+            "{}",
+            entry.written_by
+        );
+        assert!(sense::is_label(&entry.title), "{}", entry.title);
+        assert_eq!(
+            sense::prose(&entry.body).as_deref(),
+            Ok(entry.body.as_str()),
+            "the entry reads as sentences"
+        );
+        // It quotes what Theodore said, whole.
+        let quoted = entry
+            .body
+            .strip_prefix("Theodore told me: “")
+            .and_then(|b| b.split('”').next())
+            .unwrap_or_else(|| panic!("no quote: {}", entry.body));
+        assert!(said.contains(quoted), "{quoted:?} is not from {said:?}");
+        for person in &entry.people {
+            assert!(
+                said.contains(person.as_str()),
+                "{person} is not in {said:?}"
+            );
+        }
+    }
+    let moment = h
+        .diary_day(moment.day.clone())
+        .await
+        .unwrap()
+        .moments
+        .into_iter()
+        .find(|m| m.id == moment.id)
+        .unwrap();
+    eprintln!("moment: {} — {}", moment.title, moment.reflection);
+    assert!(!moment.writing, "{:?}", moment.problem);
+    assert!(sense::is_label(&moment.title), "{}", moment.title);
+    assert_eq!(
+        sense::readable(&moment.reflection).as_deref(),
+        Ok(moment.reflection.as_str())
+    );
 }

@@ -4,6 +4,7 @@
 //! that is not what was asked for is refused with a reason, never stored.
 
 pub mod export;
+pub mod small;
 
 use serde_json::{Value, json};
 

@@ -173,9 +173,20 @@ impl Hearth {
             Ok(n) => n,
             Err(e) => return Outcome::Failed(e.message),
         };
-        let request = diary::reflection_request(&names, &before, &kept);
-        let answer = self.ask(&request, cancel).await;
-        let written = answer.and_then(|a| diary::parse_reflection(&a).map_err(refused));
+        let written = match self.active_model().await {
+            Ok(active) if active.model.is_in_process() => {
+                // A small model chooses among the kept words (diary::small).
+                let offer = diary::small::Offer::new(&names, &kept);
+                let answer = self.ask(&offer.reflection_request(), cancel).await;
+                answer.and_then(|a| offer.read_reflection(&a).map_err(refused))
+            }
+            Ok(_) => {
+                let request = diary::reflection_request(&names, &before, &kept);
+                let answer = self.ask(&request, cancel).await;
+                answer.and_then(|a| diary::parse_reflection(&a).map_err(refused))
+            }
+            Err(e) => Err(e),
+        };
         match written {
             Ok(r) => {
                 let saved = self
@@ -283,6 +294,22 @@ impl Hearth {
         let active = self.active_model().await?;
         let names = self.names().await?;
         let model = active.model.for_background();
+        let by = format!(
+            "{} ({})",
+            names.companion.trim(),
+            model.config().model.trim()
+        );
+        let save = |draft: EntryDraft| {
+            let (day, by) = (day.to_owned(), by.clone());
+            self.journal(move |s| s.with(|c| days::save_written(c, &day, &draft, &by, now_ms())))
+        };
+        if model.is_in_process() {
+            // A small model is asked less: it chooses among the user's own
+            // sentences of the day and writes a few of its own (diary::small).
+            let offer = diary::small::Offer::new(&names, said);
+            let answer = model.answer(&offer.entry_request(day), cancel).await?;
+            return save(offer.read_entry(&answer).map_err(refused)?).await;
+        }
         let parts = diary::parts(&names, said, active.context);
         let (what, from_notes) = if parts.len() == 1 {
             (parts.into_iter().next().unwrap_or_default(), false)
@@ -302,14 +329,7 @@ impl Hearth {
         let request = diary::entry_request(&names, day, &what, from_notes);
         let answer = model.answer(&request, cancel).await?;
         let draft = diary::parse_entry(&answer, &names.companion).map_err(refused)?;
-        let by = format!(
-            "{} ({})",
-            names.companion.trim(),
-            model.config().model.trim()
-        );
-        let day = day.to_owned();
-        self.journal(move |s| s.with(|c| days::save_written(c, &day, &draft, &by, now_ms())))
-            .await
+        save(draft).await
     }
 
     /// Asks the companion to write (again) about a day: the entry it wrote
