@@ -39,6 +39,8 @@ hearth_commands! {
     letters::delete_person,
     letters::person_suggestions,
     letters::upcoming_dates,
+    letters::weave_choices,
+    letters::finish_letter,
     letters::list_letters,
     letters::create_letter,
     letters::update_letter_brief,

@@ -8,17 +8,18 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use hearth_core::generation::StreamEvent;
 use hearth_core::letters::paper::{HandFont, PaperStyle};
 use hearth_core::letters::{self, Change};
 use hearth_core::providers::{ProviderConfig, ProviderKind};
-use hearth_core::service::Compose;
+use hearth_core::service::{Compose, TurnStart};
 use hearth_core::store::letters::{
     LetterBrief, LetterLength, PersonDate, PersonDraft, QuestionAnswer, VersionSource,
-    VersionStatus,
+    VersionStatus, WeaveSource,
 };
 use hearth_core::store::memories::{self, MemoryDraft, MemoryKind};
+use hearth_core::store::messages::{self, MessageStatus, Role};
 use hearth_core::store::persona::Persona;
 use hearth_core::{ErrorCode, Hearth, Options};
 use hearth_fake_provider::{FakeProvider, Format, Step};
@@ -700,4 +701,217 @@ async fn a_book_of_three_letters_has_a_cover_a_contents_page_and_numbered_pages(
         .await
         .unwrap_err();
     assert_eq!(err.code, ErrorCode::InvalidInput);
+}
+
+/// Starts a conversation turn and waits for it to end.
+async fn talk(h: &Arc<Hearth>, text: &str) {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    h.start_turn(TurnStart::Send(text.into()), move |e| {
+        let _ = tx.send(e);
+    })
+    .await
+    .unwrap();
+    while let Some(e) = rx.recv().await {
+        if let StreamEvent::Failed { error, .. } = &e {
+            panic!("the reply failed: {}", error.message);
+        }
+        if matches!(e, StreamEvent::Done { .. }) {
+            break;
+        }
+    }
+}
+
+fn system_of_last_chat(server: &FakeProvider) -> String {
+    let requests = server.requests();
+    let chat = requests
+        .iter()
+        .rev()
+        .find(|r| r.path.ends_with("/chat/completions"))
+        .expect("a chat request");
+    chat.body["messages"][0]["content"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_date_coming_up_is_mentioned_in_conversation_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = FakeProvider::start().await;
+    let h = hearth(dir.path(), Some(&server)).await;
+    let soon = chrono::Local::now().date_naive() + chrono::Duration::days(3);
+    let far = chrono::Local::now().date_naive() + chrono::Duration::days(40);
+    for (name, on) in [("Amy", soon), ("Paul", far)] {
+        h.save_person(
+            None,
+            PersonDraft {
+                name: name.into(),
+                relationship: "friend".into(),
+                notes: String::new(),
+                dates: vec![PersonDate {
+                    label: "Birthday".into(),
+                    month: on.month() as u8,
+                    day: on.day() as u8,
+                    year: None,
+                }],
+            },
+        )
+        .await
+        .unwrap();
+    }
+    server.script([Step::reply(["Hello!"])]);
+    talk(&h, "Good morning.").await;
+    let system = system_of_last_chat(&server);
+    assert!(
+        system.contains("Coming up: Amy's birthday is on") && system.contains("(in 3 days)"),
+        "{system}"
+    );
+    assert!(
+        !system.contains("Paul"),
+        "a date weeks away is not brought up"
+    );
+
+    server.script([Step::reply(["Of course."])]);
+    talk(&h, "What should I cook tonight?").await;
+    let system = system_of_last_chat(&server);
+    assert!(!system.contains("Coming up"), "mentioned once: {system}");
+}
+
+#[tokio::test]
+async fn a_finished_letter_is_kept_in_the_diary_on_its_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = hearth(dir.path(), None).await;
+    let today = chrono::Local::now().date_naive().to_string();
+    let id = h.create_letter(brief("Mum")).await.unwrap().letter.id;
+
+    // Nothing on the desk: a gentle word, nothing finished.
+    let err = h.finish_letter(id, true).await.unwrap_err();
+    assert!(err.message.contains("write a few words"), "{}", err.message);
+
+    let body =
+        "Dear Mum,\n\nThank you for the summers at the lake, for the bread and the long evenings.";
+    h.save_letter_text(id, body.into()).await.unwrap();
+    let desk = h.finish_letter(id, true).await.unwrap();
+    assert!(desk.letter.finished_at.is_some());
+    assert_eq!(
+        desk.versions.last().map(|v| v.body.as_str()),
+        Some(body),
+        "the finished text is kept as a version"
+    );
+    let summary = h.letters().await.unwrap();
+    assert_eq!(summary[0].finished_at, desk.letter.finished_at);
+
+    let day = h.diary_day(today.clone()).await.unwrap();
+    let kept: Vec<_> = day
+        .moments
+        .iter()
+        .filter(|m| m.letter_id == Some(id))
+        .collect();
+    assert_eq!(kept.len(), 1, "{:?}", day.moments);
+    assert_eq!(kept[0].title, "A letter to Mum");
+    assert!(
+        kept[0]
+            .body
+            .starts_with("Theodore finished a letter to Mum (Her birthday).\n\n“Dear Mum, Thank you for the summers"),
+        "{}",
+        kept[0].body
+    );
+    let found = h.search_everything("summers".into()).await.unwrap();
+    assert!(!found.is_empty(), "the diary's moment is found");
+
+    // Finished again after a change: still one moment, with the new words.
+    h.save_letter_text(id, format!("{body}\n\nAnd for the music."))
+        .await
+        .unwrap();
+    h.finish_letter(id, true).await.unwrap();
+    let day = h.diary_day(today.clone()).await.unwrap();
+    let kept: Vec<_> = day
+        .moments
+        .iter()
+        .filter(|m| m.letter_id == Some(id))
+        .collect();
+    assert_eq!(kept.len(), 1);
+    assert!(kept[0].body.contains("And for the music."));
+
+    // A draft again: the diary lets it go.
+    let desk = h.finish_letter(id, false).await.unwrap();
+    assert_eq!(desk.letter.finished_at, None);
+    let day = h.diary_day(today.clone()).await.unwrap();
+    assert!(day.moments.iter().all(|m| m.letter_id != Some(id)));
+
+    // Deleting a finished letter takes its moment with it.
+    h.finish_letter(id, true).await.unwrap();
+    assert!(h.delete_letter(id).await.unwrap());
+    let day = h.diary_day(today).await.unwrap();
+    assert!(day.moments.iter().all(|m| m.letter_id.is_none()));
+}
+
+#[tokio::test]
+async fn memories_and_the_diarys_moments_are_offered_to_weave_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = hearth(dir.path(), None).await;
+    let store = h.store().unwrap();
+    store
+        .with(|c| {
+            memories::insert(
+                c,
+                &MemoryDraft {
+                    text: "Amy loves the sea at Brighton.".into(),
+                    kind: MemoryKind::Person,
+                    importance: 4,
+                },
+                None,
+                1,
+            )
+        })
+        .unwrap();
+    let said = store
+        .with(|c| {
+            messages::insert(
+                c,
+                Role::User,
+                "Amy and I sang all the way home from the lake.",
+                MessageStatus::Complete,
+                None,
+            )
+        })
+        .unwrap();
+    let other = store
+        .with(|c| {
+            messages::insert(
+                c,
+                Role::User,
+                "Paul fixed my bicycle today.",
+                MessageStatus::Complete,
+                None,
+            )
+        })
+        .unwrap();
+    h.keep_moment(said.id).await.unwrap();
+    h.keep_moment(other.id).await.unwrap();
+
+    let choices = h.weave_choices("Amy".into()).await.unwrap();
+    let of = |source: WeaveSource| -> Vec<&str> {
+        choices
+            .iter()
+            .filter(|c| c.source == source)
+            .map(|c| c.text.as_str())
+            .collect()
+    };
+    assert_eq!(of(WeaveSource::Memory), ["Amy loves the sea at Brighton."]);
+    let moments = of(WeaveSource::Moment);
+    assert_eq!(moments.len(), 1, "{choices:?}");
+    assert!(
+        moments[0].contains("“Amy and I sang all the way home from the lake.”"),
+        "{}",
+        moments[0]
+    );
+    // No one named: the diary's moments are all offered.
+    let all = h.weave_choices("  ".into()).await.unwrap();
+    assert_eq!(
+        all.iter()
+            .filter(|c| c.source == WeaveSource::Moment)
+            .count(),
+        2
+    );
 }

@@ -4,7 +4,9 @@ use hearth_core::AppError;
 use hearth_core::generation::StreamEvent;
 use hearth_core::letters::paper::{HandFont, Layout, PaperStyle};
 use hearth_core::letters::{DiffPart, PersonSuggestion, UpcomingDate};
-use hearth_core::service::{BookProgress, Compose, LetterDesk, SavedPdf, StartedDraft};
+use hearth_core::service::{
+    BookProgress, Compose, LetterDesk, SavedPdf, StartedDraft, WeaveChoice,
+};
 use hearth_core::store::letters::{
     LetterBrief, LetterSummary, LetterVersion, Person, PersonDraft, QuestionAnswer,
 };
@@ -53,6 +55,28 @@ pub async fn upcoming_dates(
     days: u32,
 ) -> Result<Vec<UpcomingDate>, AppError> {
     state.upcoming_dates(days).await
+}
+
+/// Memories, moments and diary entries that could be woven into a letter to
+/// `recipient`.
+#[tauri::command]
+#[specta::specta]
+pub async fn weave_choices(
+    state: State<'_, AppState>,
+    recipient: String,
+) -> Result<Vec<WeaveChoice>, AppError> {
+    state.weave_choices(recipient).await
+}
+
+/// Marks a letter finished (the diary records the day) or a draft again.
+#[tauri::command]
+#[specta::specta]
+pub async fn finish_letter(
+    state: State<'_, AppState>,
+    id: i64,
+    finished: bool,
+) -> Result<LetterDesk, AppError> {
+    state.finish_letter(id, finished).await
 }
 
 #[tauri::command]

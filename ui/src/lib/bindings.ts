@@ -384,6 +384,29 @@ async upcomingDates(days: number) : Promise<Result<UpcomingDate[], AppError>> {
     else return { status: "error", error: e  as any };
 }
 },
+/**
+ * Memories, moments and diary entries that could be woven into a letter to
+ * `recipient`.
+ */
+async weaveChoices(recipient: string) : Promise<Result<WeaveChoice[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("weave_choices", { recipient }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Marks a letter finished (the diary records the day) or a draft again.
+ */
+async finishLetter(id: number, finished: boolean) : Promise<Result<LetterDesk, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("finish_letter", { id, finished }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async listLetters() : Promise<Result<LetterSummary[], AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("list_letters") };
@@ -1164,7 +1187,11 @@ tone: string; length: LetterLength; signature: string }) & { id: number; answers
 /**
  * The text on the desk now.
  */
-body: string; createdAt: number; updatedAt: number }
+body: string; createdAt: number; updatedAt: number; 
+/**
+ * When the user said it was finished (`None` while it is a draft).
+ */
+finishedAt: number | null }
 /**
  * What a letter is to be: whom it is for, and what it must hold.
  */
@@ -1204,7 +1231,7 @@ export type LetterSummary = { id: number; recipient: string; occasion: string;
 /**
  * The first words of the text.
  */
-opening: string; updatedAt: number }
+opening: string; updatedAt: number; finishedAt: number | null }
 /**
  * One version of a letter.
  */
@@ -1354,7 +1381,11 @@ writing: boolean;
 /**
  * Why the companion's last try to write about it failed.
  */
-problem: string | null }
+problem: string | null; 
+/**
+ * The letter finished that day, when the moment is one.
+ */
+letterId?: number | null }
 /**
  * What the user may change in a moment.
  */
@@ -1587,6 +1618,15 @@ export type VersionStatus = "streaming" | "complete" |
  * The model failed part way: what came is kept, with the reason.
  */
 "error"
+/**
+ * Something to weave into a letter: a memory, or a moment or day from the
+ * diary, as the words the companion is given.
+ */
+export type WeaveChoice = { source: WeaveSource; text: string }
+/**
+ * Where something to weave into a letter comes from.
+ */
+export type WeaveSource = "memory" | "moment" | "entry"
 
 /** tauri-specta globals **/
 

@@ -26,6 +26,7 @@ describe('the brief', () => {
       body: 'Dear Mum',
       createdAt: 1,
       updatedAt: 2,
+      finishedAt: null,
     };
     const brief = briefOf(letter);
     expect(brief).toEqual({ ...emptyBrief(), recipient: 'Mum', weave: ['the lake'] });

@@ -173,16 +173,36 @@ pub fn prepare_with(
         Some(oldest_recent),
         remember::Amounts::default(),
     )?;
+    let occasion = occasion(conn, now.date_naive())?;
     let prompt = prompt::build(&PromptInput {
         persona: &persona,
         now,
         memories: &recollection.memories,
         recalled: &recollection.messages,
         recent: &recent,
+        occasion: occasion.as_ref(),
         budget,
     });
     memories::mark_recalled(conn, &prompt.memory_ids, now.timestamp_millis())?;
     Ok(prompt)
+}
+
+/// A date coming up within this many days is mentioned in conversation.
+const OCCASION_DAYS: u32 = 7;
+
+/// The soonest date of someone in the user's life coming up within a week
+/// that the companion has not mentioned yet.
+fn occasion(
+    conn: &Connection,
+    today: chrono::NaiveDate,
+) -> rusqlite::Result<Option<crate::letters::UpcomingDate>> {
+    let people = crate::store::letters::people(conn)?;
+    for date in crate::letters::upcoming_dates(&people, today, OCCASION_DAYS) {
+        if !crate::store::letters::date_mentioned(conn, date.person_id, &date.label, &date.date)? {
+            return Ok(Some(date));
+        }
+    }
+    Ok(None)
 }
 
 /// How a reply ended, as the journal now holds it.

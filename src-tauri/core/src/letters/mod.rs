@@ -142,6 +142,26 @@ pub fn upcoming_dates(people: &[Person], today: NaiveDate, days: u32) -> Vec<Upc
     out
 }
 
+/// The diary's moment for a finished letter: its title, and words that say
+/// what was finished, with the letter's opening.
+pub fn finished_moment(user: &str, letter: &Letter) -> (String, String) {
+    let recipient = letter.brief.recipient.trim();
+    let title = format!("A letter to {recipient}");
+    let occasion = match letter.brief.occasion.trim() {
+        "" => String::new(),
+        o => format!(" ({o})"),
+    };
+    let words: Vec<&str> = letter.body.split_whitespace().collect();
+    let mut opening = words[..words.len().min(40)].join(" ");
+    if words.len() > 40 {
+        opening.push('…');
+    }
+    (
+        title,
+        format!("{user} finished a letter to {recipient}{occasion}.\n\n“{opening}”"),
+    )
+}
+
 /// Someone the companion has heard of, not yet among the people.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]

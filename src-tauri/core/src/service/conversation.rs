@@ -250,6 +250,21 @@ impl Hearth {
             if let Some(reply) = &ended.reply
                 && reply.status == MessageStatus::Complete
             {
+                if let Some(date) = prompt.occasion.clone() {
+                    // Mentioned once: the next turns do not bring it up again.
+                    let _ = this
+                        .journal(move |s| {
+                            s.with(|c| {
+                                crate::store::letters::mark_date_mentioned(
+                                    c,
+                                    date.person_id,
+                                    &date.label,
+                                    &date.date,
+                                )
+                            })
+                        })
+                        .await;
+                }
                 this.queue(&Job::Learn {
                     user_id: turn.user.id,
                     reply_id: reply.id,

@@ -15,7 +15,7 @@ use crate::letters::{self, DiffPart, PersonSuggestion, UpcomingDate};
 use crate::providers::ProviderErrorKind;
 use crate::store::letters::{
     self as store, Letter, LetterBrief, LetterSummary, LetterVersion, Person, PersonDraft,
-    QuestionAnswer, VersionSource, VersionStatus,
+    QuestionAnswer, VersionSource, VersionStatus, WeaveSource,
 };
 use crate::store::{memories, now_ms, persona};
 
@@ -65,6 +65,19 @@ pub struct BookProgress {
     pub done: u32,
     pub total: u32,
 }
+
+/// Something to weave into a letter: a memory, or a moment or day from the
+/// diary, as the words the companion is given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct WeaveChoice {
+    pub source: WeaveSource,
+    pub text: String,
+}
+
+/// How many of each kind are offered.
+const WEAVE_MEMORIES: u32 = 6;
+const WEAVE_DIARY: usize = 4;
 
 fn not_found() -> AppError {
     AppError::invalid("That letter is no longer here.")
@@ -301,6 +314,81 @@ impl Hearth {
                     person,
                     versions,
                 })
+            })
+        })
+        .await
+    }
+
+    /// Marks a letter finished, or a draft again. Finished: the text on the
+    /// desk is kept as a version, and the diary records the day with a
+    /// moment that opens the letter (moved to the new day if the letter is
+    /// finished again). A draft again: that moment leaves the diary.
+    pub async fn finish_letter(&self, id: i64, finished: bool) -> Result<LetterDesk, AppError> {
+        let user = self
+            .persona()
+            .await?
+            .map(|p| p.user_name.trim().to_owned())
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| "You".to_owned());
+        let now = chrono::Local::now();
+        let day = now.format("%Y-%m-%d").to_string();
+        self.journal(move |s| {
+            s.run(|c| {
+                let tx = c.transaction()?;
+                let letter = store::letter(&tx, id)?.ok_or_else(not_found)?;
+                if !finished {
+                    store::set_finished(&tx, id, None)?;
+                    store::release_letter_moment(&tx, id)?;
+                    tx.commit()?;
+                    return Ok(());
+                }
+                if store::is_streaming(&tx, id)? {
+                    return Err(AppError::invalid(
+                        "The companion is still writing: let it finish, or stop it, first.",
+                    ));
+                }
+                if letter.body.trim().is_empty() {
+                    return Err(AppError::invalid(
+                        "There is nothing on the desk yet: write a few words first.",
+                    ));
+                }
+                keep_edit_in(&tx, &letter)?;
+                let at = now.timestamp_millis();
+                store::set_finished(&tx, id, Some(at))?;
+                let (title, body) = letters::finished_moment(&user, &letter);
+                store::keep_letter_moment(&tx, id, &day, &title, &body, at)?;
+                tx.commit()?;
+                Ok(())
+            })
+        })
+        .await?;
+        if !finished {
+            self.forget_traces().await;
+        }
+        self.queue(&crate::jobs::Job::Embed);
+        self.letter_desk(id).await
+    }
+
+    /// What could be woven into a letter to `recipient`: memories, then
+    /// moments and diary entries, that mention them (the favourite and most
+    /// important first); with no one named, the most important and the
+    /// favourite ones.
+    pub async fn weave_choices(&self, recipient: String) -> Result<Vec<WeaveChoice>, AppError> {
+        let who = recipient.trim().to_owned();
+        self.journal(move |s| {
+            s.with(|c| {
+                let filter = (!who.is_empty()).then_some(who.as_str());
+                let mut out: Vec<WeaveChoice> = memories::list(c, filter, WEAVE_MEMORIES)?
+                    .into_iter()
+                    .map(|m| WeaveChoice {
+                        source: WeaveSource::Memory,
+                        text: m.text,
+                    })
+                    .collect();
+                for (source, text) in store::diary_mentions(c, &who, WEAVE_DIARY)? {
+                    out.push(WeaveChoice { source, text });
+                }
+                Ok(out)
             })
         })
         .await

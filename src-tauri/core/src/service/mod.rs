@@ -35,7 +35,7 @@ pub use connections::ActiveModel;
 pub use conversation::{StartedTurn, TurnStart};
 pub use diary::{DiaryDay, ItemRef};
 pub use downloads::{CatalogueEntry, ModelCatalogue};
-pub use letters::{BookProgress, Compose, LetterDesk, SavedPdf, StartedDraft};
+pub use letters::{BookProgress, Compose, LetterDesk, SavedPdf, StartedDraft, WeaveChoice};
 
 /// How a [`Hearth`] is set up.
 #[derive(Debug, Clone)]

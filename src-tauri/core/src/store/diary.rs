@@ -335,8 +335,10 @@ pub fn delete_moment(conn: &Connection, id: i64) -> rusqlite::Result<Option<Mome
 pub fn restore_moment(tx: &Connection, m: &Moment) -> rusqlite::Result<bool> {
     let n = tx.execute(
         "INSERT OR IGNORE INTO moments
-             (id, day, title, body, mood, tags, favourite, created_at, updated_at, reflection, writing, problem)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+             (id, day, title, body, mood, tags, favourite, created_at, updated_at, reflection, writing, problem,
+              letter_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,
+                 (SELECT id FROM letters WHERE id = ?13))",
         params![
             m.id,
             m.day,
@@ -349,7 +351,8 @@ pub fn restore_moment(tx: &Connection, m: &Moment) -> rusqlite::Result<bool> {
             m.updated_at,
             m.reflection,
             m.writing,
-            m.problem
+            m.problem,
+            m.letter_id
         ],
     )?;
     if n == 1 {

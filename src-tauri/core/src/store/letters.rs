@@ -107,6 +107,8 @@ pub struct Letter {
     pub body: String,
     pub created_at: i64,
     pub updated_at: i64,
+    /// When the user said it was finished (`None` while it is a draft).
+    pub finished_at: Option<i64>,
 }
 
 /// How a version came to be.
@@ -189,6 +191,15 @@ pub struct LetterVersion {
     pub created_at: i64,
 }
 
+/// Where something to weave into a letter comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub enum WeaveSource {
+    Memory,
+    Moment,
+    Entry,
+}
+
 /// A letter in the list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
@@ -199,6 +210,7 @@ pub struct LetterSummary {
     /// The first words of the text.
     pub opening: String,
     pub updated_at: i64,
+    pub finished_at: Option<i64>,
 }
 
 // ---- people -------------------------------------------------------------
@@ -307,7 +319,7 @@ pub fn delete_person(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
 // ---- letters ------------------------------------------------------------
 
 const LETTER_COLUMNS: &str = "id, person_id, recipient, occasion, carry, weave, tone, length, \
-     signature, answers, font, paper, body, created_at, updated_at";
+     signature, answers, font, paper, body, created_at, updated_at, finished_at";
 
 fn letter_from_row(r: &Row<'_>) -> rusqlite::Result<Letter> {
     let weave: String = r.get(5)?;
@@ -330,6 +342,7 @@ fn letter_from_row(r: &Row<'_>) -> rusqlite::Result<Letter> {
         body: r.get(12)?,
         created_at: r.get(13)?,
         updated_at: r.get(14)?,
+        finished_at: r.get(15)?,
     })
 }
 
@@ -394,7 +407,7 @@ pub fn letter(conn: &Connection, id: i64) -> rusqlite::Result<Option<Letter>> {
 /// The letters, the most recently touched first.
 pub fn letters(conn: &Connection) -> rusqlite::Result<Vec<LetterSummary>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, recipient, occasion, substr(body, 1, 200), updated_at FROM letters
+        "SELECT id, recipient, occasion, substr(body, 1, 200), updated_at, finished_at FROM letters
          ORDER BY updated_at DESC, id DESC",
     )?;
     stmt.query_map([], |r| {
@@ -409,9 +422,128 @@ pub fn letters(conn: &Connection) -> rusqlite::Result<Vec<LetterSummary>> {
                 .collect::<Vec<_>>()
                 .join(" "),
             updated_at: r.get(4)?,
+            finished_at: r.get(5)?,
         })
     })?
     .collect()
+}
+
+/// Marks a letter finished at `at`, or a draft again (`None`).
+pub fn set_finished(conn: &Connection, id: i64, at: Option<i64>) -> rusqlite::Result<bool> {
+    Ok(conn.execute(
+        "UPDATE letters SET finished_at = ?2 WHERE id = ?1",
+        params![id, at],
+    )? > 0)
+}
+
+/// The diary's moment for a finished letter: written on `day`, or moved
+/// there with new words when the letter is finished again.
+pub fn keep_letter_moment(
+    conn: &Connection,
+    letter_id: i64,
+    day: &str,
+    title: &str,
+    body: &str,
+    at: i64,
+) -> rusqlite::Result<i64> {
+    conn.query_row(
+        "INSERT INTO moments (day, title, body, tags, created_at, updated_at, letter_id)
+         VALUES (?2, ?3, ?4, '[\"letter\"]', ?5, ?5, ?1)
+         ON CONFLICT (letter_id) WHERE letter_id IS NOT NULL
+         DO UPDATE SET day = excluded.day, title = excluded.title, body = excluded.body,
+                       created_at = excluded.created_at, updated_at = excluded.updated_at
+         RETURNING id",
+        params![letter_id, day, title, body, at],
+        |r| r.get(0),
+    )
+}
+
+/// Takes a letter's moment out of the diary (it is a draft again).
+pub fn release_letter_moment(conn: &Connection, letter_id: i64) -> rusqlite::Result<usize> {
+    conn.execute("DELETE FROM moments WHERE letter_id = ?1", [letter_id])
+}
+
+/// Whether the occurrence of a person's date on `occurs` (YYYY-MM-DD) was
+/// mentioned in conversation already.
+pub fn date_mentioned(
+    conn: &Connection,
+    person_id: i64,
+    label: &str,
+    occurs: &str,
+) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM dates_mentioned WHERE person_id = ?1 AND label = ?2 AND occurs = ?3)",
+        params![person_id, label, occurs],
+        |r| r.get(0),
+    )
+}
+
+/// Notes that the occurrence of a person's date was mentioned.
+pub fn mark_date_mentioned(
+    conn: &Connection,
+    person_id: i64,
+    label: &str,
+    occurs: &str,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT OR IGNORE INTO dates_mentioned (person_id, label, occurs) VALUES (?1, ?2, ?3)",
+        params![person_id, label, occurs],
+    )
+    .map(|_| ())
+}
+
+/// Moments and diary entries that name `who` (all of them when `who` is
+/// empty), favourites first, then the newest: as the words a letter can
+/// weave in, "Title, 12 June 2026: “…”".
+pub fn diary_mentions(
+    conn: &Connection,
+    who: &str,
+    most: usize,
+) -> rusqlite::Result<Vec<(WeaveSource, String)>> {
+    let mut out = Vec::new();
+    for (source, sql) in [
+        (
+            WeaveSource::Moment,
+            "SELECT title, body, day FROM moments
+             WHERE letter_id IS NULL
+               AND (?1 = '' OR instr(lower(title || ' ' || body || ' ' || reflection), lower(?1)) > 0)
+             ORDER BY favourite DESC, day DESC, id DESC LIMIT ?2",
+        ),
+        (
+            WeaveSource::Entry,
+            "SELECT title, body, day FROM diary_entries
+             WHERE ?1 = '' OR instr(lower(title || ' ' || body || ' ' || people), lower(?1)) > 0
+             ORDER BY favourite DESC, day DESC LIMIT ?2",
+        ),
+    ] {
+        let mut stmt = conn.prepare_cached(sql)?;
+        let rows = stmt.query_map(params![who, most as i64], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        for row in rows {
+            let (title, body, day) = row?;
+            let day = chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d")
+                .map(|d| d.format("%-d %B %Y").to_string())
+                .unwrap_or(day);
+            let words: Vec<&str> = body.split_whitespace().collect();
+            let mut said = words[..words.len().min(30)].join(" ");
+            if words.len() > 30 {
+                said.push('…');
+            }
+            let title = title.trim();
+            let text = if title.is_empty() {
+                format!("{day}: “{said}”")
+            } else {
+                format!("{title}, {day}: “{said}”")
+            };
+            out.push((source, text));
+        }
+    }
+    Ok(out)
 }
 
 pub fn delete_letter(conn: &Connection, id: i64) -> rusqlite::Result<bool> {

@@ -25,9 +25,12 @@ pub struct Moment {
     pub writing: bool,
     /// Why the companion's last try to write about it failed.
     pub problem: Option<String>,
+    /// The letter finished that day, when the moment is one.
+    #[serde(default)]
+    pub letter_id: Option<i64>,
 }
 
-pub(crate) const COLUMNS: &str = "id, day, title, body, mood, tags, favourite, created_at, updated_at, reflection, writing, problem";
+pub(crate) const COLUMNS: &str = "id, day, title, body, mood, tags, favourite, created_at, updated_at, reflection, writing, problem, letter_id";
 
 pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Moment> {
     let tags: String = r.get(5)?;
@@ -45,6 +48,7 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Moment> {
         reflection: r.get(9)?,
         writing: r.get(10)?,
         problem: r.get(11)?,
+        letter_id: r.get(12)?,
     })
 }
 

@@ -12,6 +12,7 @@
 use chrono::{DateTime, FixedOffset};
 
 use super::tokens;
+use crate::letters::UpcomingDate;
 use crate::providers::{ChatMessage, ChatRequest, ChatRole};
 use crate::store::memories::Memory;
 use crate::store::messages::{Message, MessageStatus, Role};
@@ -54,6 +55,8 @@ pub struct PromptInput<'a> {
     pub recalled: &'a [Message],
     /// The recent conversation, oldest first, ending with the new message.
     pub recent: &'a [Message],
+    /// A date of someone in the user's life coming up, to mention once.
+    pub occasion: Option<&'a UpcomingDate>,
     pub budget: Budget,
 }
 
@@ -69,6 +72,8 @@ pub struct Prompt {
     pub recent_included: usize,
     /// Whether the new message itself had to be shortened.
     pub latest_truncated: bool,
+    /// The date coming up that the companion was asked to mention.
+    pub occasion: Option<UpcomingDate>,
 }
 
 /// Framing tokens each chat message costs beyond its text.
@@ -89,6 +94,9 @@ pub fn build(input: &PromptInput<'_>) -> Prompt {
         "\n\nIt is now {} (the user's local time).",
         input.now.format("%A %-d %B %Y, %H:%M")
     ));
+    if let Some(date) = input.occasion {
+        system.push_str(&occasion_note(date, &user));
+    }
     let mut used = tokens::count(&system);
 
     // The new message: always sent, shortened only if it cannot fit otherwise.
@@ -231,6 +239,7 @@ pub fn build(input: &PromptInput<'_>) -> Prompt {
         recalled_ids,
         recent_included,
         latest_truncated,
+        occasion: input.occasion.cloned(),
     }
 }
 
@@ -322,3 +331,29 @@ fn quote(text: &str, max: usize) -> String {
 
 #[cfg(test)]
 mod tests;
+
+/// A gentle word about a date coming up: said once, where it fits.
+fn occasion_note(date: &UpcomingDate, user: &str) -> String {
+    let when = match date.days_until {
+        0 => "today".to_owned(),
+        1 => "tomorrow".to_owned(),
+        n => {
+            let on = chrono::NaiveDate::parse_from_str(&date.date, "%Y-%m-%d")
+                .map(|d| d.format("on %A %-d %B").to_string())
+                .unwrap_or_default();
+            format!("{on} (in {n} days)")
+        }
+    };
+    let years = date
+        .years
+        .map(|y| format!(" ({y} years)"))
+        .unwrap_or_default();
+    format!(
+        "\n\nComing up: {}'s {}{years} is {when}. {user} may like to be reminded: if it fits \
+naturally, mention it gently once in this reply (perhaps offer to help write to {}), and do not \
+press.",
+        date.person,
+        date.label.to_lowercase(),
+        date.person
+    )
+}

@@ -86,6 +86,7 @@ fn input<'a>(
         memories,
         recalled,
         recent,
+        occasion: None,
         budget: Budget::for_context(context),
     }
 }
