@@ -6,7 +6,7 @@
 use hearth_core::letters::paper::HandFont;
 use hearth_e2e::{
     App, Display, click, open_journal, read_journal, seed_ollama, seed_persona, test_persona,
-    type_into, wait_for_text, wait_until,
+    text_of, type_into, wait_for_text, wait_until,
 };
 use hearth_fake_provider::{FakeProvider, Format, Step};
 
@@ -181,6 +181,24 @@ async fn a_letter_from_new_letter_to_a_pdf_on_disk() {
     app.find(".page[data-page='1']").await;
     fonts_ready(&app).await;
     app.screenshot("letters-paper-dark").await;
+
+    // Finished: the diary keeps the day, and opens the letter from there.
+    click(&app, "[data-action='finish']").await;
+    app.find(".desk-head .finished").await;
+    click(&app, "nav button[data-view='diary']").await;
+    let today = chrono::Local::now().date_naive();
+    wait_for_text(&app, ".card.moment .title", "A letter to Mum").await;
+    click(&app, ".card.moment").await;
+    let moment = format!(".reader[data-day='{today}'] .moment");
+    let kept = text_of(&app, &format!("{moment} blockquote")).await;
+    assert!(
+        kept.starts_with("Theodore finished a letter to Mum (Her birthday).")
+            && kept.contains("Dearest Mum"),
+        "{kept}"
+    );
+    click(&app, &format!("{moment} [data-action='open-letter']")).await;
+    wait_for_value(&app, "#letter-body", warmer).await;
+    wait_for_text(&app, ".desk-head h1", "To Mum · Her birthday").await;
     app.quit().await;
 }
 

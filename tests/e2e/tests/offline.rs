@@ -11,11 +11,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use hearth_core::local::{DEFAULT_CHAT_MODEL, DEFAULT_EMBEDDING_MODEL};
-use hearth_core::store::messages::{MessageStatus, Role};
+use hearth_core::store::messages::{self, MessageStatus, Role};
 use hearth_core::store::persona;
 use hearth_e2e::{
-    App, Display, click, journal_messages, open_journal, read_journal, text_of, thread_when_within,
-    type_into, wait_for_text,
+    App, Display, click, journal_messages, open_journal, read_journal, seed_persona, test_persona,
+    text_of, thread_when_within, type_into, wait_for_text,
 };
 
 /// How long the built-in model may take for one answer: it writes a few
@@ -200,4 +200,84 @@ async fn with_nothing_connected_the_built_in_model_meets_the_user_and_talks() {
         reply.text,
         stored[2].content
     );
+}
+
+/// Noon, local time, yesterday: its day and UTC milliseconds.
+fn yesterday_noon() -> (String, i64) {
+    let day = chrono::Local::now().date_naive() - chrono::Duration::days(1);
+    let noon = day
+        .and_hms_opt(12, 0, 0)
+        .unwrap()
+        .and_local_timezone(chrono::Local)
+        .earliest()
+        .unwrap();
+    (day.to_string(), noon.timestamp_millis())
+}
+
+#[tokio::test]
+async fn on_the_built_in_model_a_day_that_is_over_gets_a_diary_entry_in_the_window() {
+    let data = tempfile::tempdir().unwrap();
+    place_built_in_models(data.path());
+    seed_persona(data.path(), &test_persona());
+    // Yesterday Theodore talked with the companion; Hearth was closed at midnight.
+    let (yesterday, noon) = yesterday_noon();
+    let said = "My sister Amy is getting married in Lisbon in June and I have to write a toast.";
+    {
+        let journal = open_journal(data.path());
+        journal
+            .with(|c| {
+                messages::insert_at(c, Role::User, said, MessageStatus::Complete, None, noon)?;
+                messages::insert_at(
+                    c,
+                    Role::Assistant,
+                    "How lovely! Tell me about Amy.",
+                    MessageStatus::Complete,
+                    None,
+                    noon + 1_000,
+                )
+            })
+            .unwrap();
+    }
+    let display = Display::start();
+    let app = App::launch(&display, data.path()).await;
+
+    // At start-up the day that is over is written about, in the background.
+    click(&app, "nav button[data-view='diary']").await;
+    app.find_within(".card.entry", MODEL_PATIENCE).await;
+    click(&app, ".card.entry").await;
+    app.find(&format!(".reader[data-day='{yesterday}'] .entry h3"))
+        .await;
+    let by = text_of(&app, ".reader .entry .by").await;
+    assert!(
+        by.starts_with(&format!("Written by Samantha ({DEFAULT_CHAT_MODEL}")),
+        "it says plainly who wrote it: {by}"
+    );
+    let body = text_of(&app, ".reader .entry .body").await;
+    assert!(
+        body.starts_with("Theodore told me: “"),
+        "the entry quotes what Theodore said: {body}"
+    );
+    let quoted = body
+        .trim_start_matches("Theodore told me: “")
+        .split('”')
+        .next()
+        .unwrap();
+    assert!(said.contains(quoted), "{quoted:?} is Theodore's own words");
+    assert_eq!(
+        hearth_core::companion::sense::prose(&body).as_deref(),
+        Ok(body.as_str()),
+        "the entry reads as sentences"
+    );
+    let title = text_of(&app, ".reader .entry h3").await;
+    assert!(hearth_core::companion::sense::is_label(&title), "{title}");
+    let stored: String = read_journal(data.path())
+        .query_row(
+            "SELECT body FROM diary_entries WHERE day = ?1",
+            [&yesterday],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stored, body, "the window shows the entry whole");
+    app.screenshot("offline-3-diary-entry").await;
+    app.quit().await;
 }

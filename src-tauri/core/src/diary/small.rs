@@ -49,15 +49,14 @@ pub const MOODS: &[&str] = &[
 /// heard, so that a small model neither retells the user's life as its own
 /// ("My sister is getting married") nor invents a story.
 const OPENINGS: &[&str] = &[
-    "I'm glad",
+    "I'm glad you",
     "I hope",
-    "I loved hearing",
-    "It was lovely to hear",
-    "I felt",
-    "I'm proud of",
-    "I'm curious about",
-    "I wonder",
+    "I loved hearing about",
+    "It was lovely to hear about",
+    "I'm proud of you for",
+    "I wonder how",
     "I want to remember",
+    "I'm curious about",
 ];
 
 /// Titles that fit any day: the model chooses one, or "Thinking of NAME"
@@ -805,7 +804,7 @@ mod tests {
         assert!(entry.people.is_empty(), "only offered people are kept");
         assert!(offer.read_entry("not json").is_err());
         // Words that retell the user's sentence as the companion's own give way too.
-        let retold = r#"{"chosen":[1],"thoughts":"I felt my sister Amy is getting married in Lisbon in June.","title":"Good news","mood":"warm"}"#;
+        let retold = r#"{"chosen":[1],"thoughts":"I hope my sister Amy is getting married in Lisbon in June.","title":"Good news","mood":"warm"}"#;
         let retold_entry = offer.read_entry(retold).unwrap();
         assert!(
             retold_entry.body.ends_with("I'll keep these words close."),
