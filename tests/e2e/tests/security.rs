@@ -173,8 +173,25 @@ async fn page_text(app: &App) -> String {
     )
 }
 
-/// Each of `texts` is shown in the page, as text.
+/// Views that scroll sideways because of a long word: the words are there,
+/// but out of sight.
+const SIDEWAYS: &str = r#"
+    return [...document.querySelectorAll('main, main *')].filter((e) => {
+      if (['INPUT', 'TEXTAREA', 'SELECT', 'PRE'].includes(e.tagName)) return false;
+      const o = getComputedStyle(e).overflowX;
+      return (o === 'auto' || o === 'scroll') && e.scrollWidth > e.clientWidth + 1;
+    }).map((e) => `${e.tagName.toLowerCase()}.${e.className}: ${e.scrollWidth} > ${e.clientWidth}`);
+"#;
+
+/// Each of `texts` is shown in the page, as text, and no view is pushed
+/// sideways by them.
 async fn assert_shown(app: &App, stage: &str, texts: &[String]) {
+    let sideways = app.eval(SIDEWAYS).await;
+    assert_eq!(
+        sideways,
+        json!([]),
+        "{stage}: long words must wrap, not push a view sideways"
+    );
     let shown = page_text(app).await;
     for text in texts {
         assert!(
@@ -190,7 +207,7 @@ async fn wait_shown(app: &App, stage: &str, texts: &[String]) {
     loop {
         let shown = page_text(app).await;
         if texts.iter().all(|t| shown.contains(&squeeze(t))) {
-            return;
+            return assert_shown(app, stage, texts).await;
         }
         if std::time::Instant::now() > deadline {
             assert_shown(app, stage, texts).await;
@@ -495,6 +512,7 @@ async fn payloads_everywhere_render_inert_and_never_reach_a_command() {
         assert!(paper.contains(&m), "the paper shows {m} as text: {paper}");
     }
     assert_inert(&app, &canary, "a letter on paper").await;
+    assert_shown(&app, "a letter on paper", &[p[2].clone()]).await;
     app.screenshot("security-letter").await;
 
     // 5. An imported diary whose every text is a payload, read in the
@@ -559,6 +577,7 @@ async fn payloads_everywhere_render_inert_and_never_reach_a_command() {
     )
     .await;
     assert_inert(&app, &canary, "an edited day").await;
+    assert_shown(&app, "an edited day", &[p[29].clone()]).await;
     app.screenshot("security-diary").await;
 
     // 6. Search everything (Ctrl+K): the query itself, then words that find
