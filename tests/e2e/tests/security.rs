@@ -471,12 +471,24 @@ async fn payloads_everywhere_render_inert_and_never_reach_a_command() {
     )
     .await;
     assert_inert(&app, &canary, "the persona").await;
+    // A model imported by its path, the file named as a payload: refused
+    // (it is no model), and the sentence that says so is inert.
+    let model = outside
+        .path()
+        .join(format!("<img src=x onerror={CALL}>.gguf"));
+    std::fs::write(&model, b"not a model").unwrap();
+    click(&app, "nav button[data-view='settings']").await;
+    paste(&app, "#import-model-path", model.to_str().unwrap()).await;
+    click(&app, "[data-testid='import-model']").await;
+    wait_until_text(&app, "[data-testid='local-models-result']").await;
+    assert_inert(&app, &canary, "a model imported by its path").await;
 
     // 4. Letters: a person and their notes, a letter's details, the
     // companion's questions and its streamed draft, and the paper.
     click(&app, "nav button[data-view='letters']").await;
     click(&app, "[data-action='add-person']").await;
     type_into(&app, "#person-name", &p[1]).await;
+    paste(&app, ".person-form label:nth-of-type(2) input", &p[7]).await;
     paste(&app, ".person-form textarea", &p[20..30].join(" ")).await;
     click(&app, ".person-form button[type='submit']").await;
     wait_shown(&app, "a person", &[p[1].clone()]).await;
@@ -486,6 +498,8 @@ async fn payloads_everywhere_render_inert_and_never_reach_a_command() {
     paste(&app, "#letter-occasion", &p[4]).await;
     paste(&app, "#letter-carry", &p.join(" ")).await;
     paste(&app, "#letter-signature", &p[29]).await;
+    paste(&app, "#letter-weave", &p[30..].join("\n")).await;
+    paste(&app, "input[list='tones']", &p[5]).await;
     server.script([
         Step::reply([json!({ "questions": [p[1], p[30], p[12]] }).to_string()]),
         Step::reply(chunked(&reply)),
@@ -546,6 +560,13 @@ async fn payloads_everywhere_render_inert_and_never_reach_a_command() {
     type_into(&app, ".reader .entry input[name='title']", &p[6]).await;
     paste(&app, ".reader .entry textarea[name='body']", &p.join("\n")).await;
     paste(&app, ".reader .entry input[name='mood']", &p[3]).await;
+    paste(
+        &app,
+        ".reader .entry input[name='tags']",
+        &format!("{}, {}", p[8], p[9]),
+    )
+    .await;
+    paste(&app, ".reader .entry input[name='people']", &p[10]).await;
     // Enter in a field saves (the long form's button may be out of reach).
     press(
         &app,
@@ -557,6 +578,7 @@ async fn payloads_everywhere_render_inert_and_never_reach_a_command() {
     point_at(&app, ".reader .moment [data-action='edit']").await;
     click(&app, ".reader .moment [data-action='edit']").await;
     type_into(&app, ".reader .moment input[name='title']", &p[13]).await;
+    paste(&app, ".reader .moment input[name='tags']", &p[14]).await;
     paste(
         &app,
         ".reader .moment textarea[name='reflection']",
@@ -580,8 +602,11 @@ async fn payloads_everywhere_render_inert_and_never_reach_a_command() {
     assert_shown(&app, "an edited day", &[p[29].clone()]).await;
     app.screenshot("security-diary").await;
 
-    // 6. Search everything (Ctrl+K): the query itself, then words that find
-    // the payloads in messages, the entry and the moment.
+    // 6. The diary's own search; then search everything (Ctrl+K): the
+    // query itself, then words that find the payloads in messages, the
+    // entry and the moment.
+    type_into(&app, "#diary-search", &p[1]).await;
+    assert_inert(&app, &canary, "the diary's search").await;
     press(
         &app,
         "#diary-search",
@@ -693,6 +718,29 @@ fn yesterday_noon() -> (String, i64) {
         .earliest()
         .unwrap();
     (day.to_string(), noon.timestamp_millis())
+}
+
+/// Waits until the element matching `css` shows some text.
+async fn wait_until_text(app: &App, css: &str) {
+    let deadline = std::time::Instant::now() + hearth_e2e::PATIENCE;
+    loop {
+        let shown = app
+            .client
+            .execute(
+                "return document.querySelector(arguments[0])?.textContent.trim() ?? ''",
+                vec![json!(css)],
+            )
+            .await
+            .unwrap();
+        if shown.as_str().is_some_and(|t| !t.is_empty()) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{css} never said anything"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// Waits until the field matching `css` holds `expected`.
