@@ -382,46 +382,89 @@ async fn payloads_everywhere_render_inert_and_never_reach_a_command() {
     app.eval("document.querySelectorAll('[id^=planted]').forEach((e) => e.remove()); return null")
         .await;
 
-    // 1. The conversation: the user's message and the companion's streamed
-    // reply, every payload in each.
+    // 1. The conversation: the user's message, edited and sent again, and
+    // the companion's streamed reply to it, every payload in each.
     let p = payloads();
     let reply = p.join("\n\n");
-    let chunks: Vec<String> = reply
-        .chars()
-        .collect::<Vec<_>>()
-        .chunks(37)
-        .map(|c| c.iter().collect())
-        .collect();
     server.script([
-        Step::Reply {
-            chunks,
-            delay: Duration::from_millis(5),
-        },
+        Step::reply(["Tell me more."]),
         Step::reply([NOTHING_TO_LEARN]),
     ]);
-    paste(&app, "#composer-input", &p.join(" ")).await;
+    let first = p[..3].join(" ");
+    paste(&app, "#composer-input", &first).await;
     click(&app, "button.send[type='submit']").await;
-    app.find("li.message[data-role='assistant'][data-status='complete']")
-        .await;
+    let mine = hearth_e2e::thread_when(&app, "the first reply", |t| {
+        t.iter()
+            .any(|m| m.role == "assistant" && m.status == "complete")
+    })
+    .await
+    .into_iter()
+    .find(|m| m.role == "user")
+    .expect("the user's message")
+    .id;
     wait_until("the exchange to be learnt from", || {
         chats(&server).len() >= 2
     })
     .await;
-    wait_shown(&app, "the user's message", &[p.join(" ")]).await;
-    let assistant = app
-        .eval(
-            "return document.querySelector(\"li.message[data-role='assistant'] .body\").innerText",
-        )
-        .await;
-    let assistant = assistant.as_str().unwrap();
-    for m in all_markers() {
-        assert!(
-            assistant.contains(&m),
-            "the companion's words keep {m} as text: {assistant}"
-        );
+    wait_shown(&app, "the user's message", std::slice::from_ref(&first)).await;
+    assert_inert(&app, &canary, "the user's message").await;
+
+    let edited = p.join("\n");
+    server.script([
+        Step::Reply {
+            chunks: chunked(&reply),
+            delay: Duration::from_millis(15),
+        },
+        Step::reply([NOTHING_TO_LEARN]),
+    ]);
+    point_at(&app, &format!("li.message[data-id='{mine}'] article")).await;
+    click(
+        &app,
+        &format!("li.message[data-id='{mine}'] [data-action='edit']"),
+    )
+    .await;
+    paste(&app, &format!("#edit-{mine}"), &edited).await;
+    // Enter sends it again (the long form's button may be out of reach).
+    press(&app, &format!("#edit-{mine}"), &Key::Enter.to_string()).await;
+    // While it streams (the open tail block re-rendered as words arrive),
+    // the page is scanned again and again.
+    let mut scans = 0;
+    while app
+        .find("li.message[data-role='assistant']")
+        .await
+        .attr("data-status")
+        .await
+        .ok()
+        .flatten()
+        .as_deref()
+        != Some("complete")
+    {
+        assert_eq!(app.eval(INERT).await, json!([]), "a reply as it streams");
+        scans += 1;
     }
+    println!("the page was scanned {scans} times while the reply streamed");
+    let markers = all_markers();
+    hearth_e2e::thread_when(&app, "the streamed reply to the edited message", |t| {
+        t.iter().any(|m| {
+            m.role == "assistant"
+                && m.status == "complete"
+                && markers.iter().all(|k| m.text.contains(k.as_str()))
+        })
+    })
+    .await;
+    // The long reply scrolled the edited message out of the virtual list:
+    // the journal holds it as typed (it was shown as text above, unedited).
+    let saved = hearth_e2e::journal_messages(&hearth_e2e::read_journal(data.path()))
+        .into_iter()
+        .find(|m| m.id == mine)
+        .expect("the edited message");
+    assert_eq!(saved.content, edited, "the edited message is kept as typed");
+    wait_until("the new exchange to be learnt from", || {
+        chats(&server).len() >= 4
+    })
+    .await;
     assert_inert(&app, &canary, "a streamed reply").await;
-    // Shown whole again from the journal after a restart of the view.
+    // Shown whole again from the journal after leaving the view.
     click(&app, "nav button[data-view='memories']").await;
     click(&app, "nav button[data-view='conversation']").await;
     app.find("li.message[data-role='assistant'][data-status='complete']")
