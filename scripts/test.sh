@@ -5,6 +5,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 TAURI_DRIVER_VERSION=2.1.0
+CARGO_DENY_VERSION=0.20.2
 
 ensure_build_tools
 # The end-to-end suite: a virtual display and WebKit's WebDriver. The keyring
@@ -14,6 +15,12 @@ ensure_packages xvfb xauth webkit2gtk-driver dbus-daemon gnome-keyring poppler-u
 if ! tauri-driver --help >/dev/null 2>&1 || [ "$(cargo install --list | grep -c "^tauri-driver v$TAURI_DRIVER_VERSION:")" -eq 0 ]; then
   say "installing tauri-driver $TAURI_DRIVER_VERSION"
   cargo install --locked --quiet tauri-driver --version "$TAURI_DRIVER_VERSION"
+fi
+# cargo deny checks the dependency tree (deny.toml). Built once per machine:
+# about 4 minutes of CPU.
+if ! cargo deny --version >/dev/null 2>&1 || [ "$(cargo install --list | grep -c "^cargo-deny v$CARGO_DENY_VERSION:")" -eq 0 ]; then
+  say "installing cargo-deny $CARGO_DENY_VERSION"
+  cargo install --locked --quiet cargo-deny --version "$CARGO_DENY_VERSION"
 fi
 
 cd "$ROOT"
@@ -26,6 +33,30 @@ cargo fmt --all --check
 say "UI: type check, lint, unit tests"
 (cd ui && npm run --silent check && npm run --silent lint && npm test --silent)
 
+say "npm audit: no high or critical advisory in the UI's production packages"
+# npm exits 1 both for advisories found and for an audit endpoint that does
+# not answer (a registry mirror without it answers 405): tell them apart by
+# the report, which has metadata only when the registry answered.
+if ! audit="$(cd ui && npm audit --omit=dev --audit-level=high --json 2>/dev/null)"; then
+  if printf '%s' "$audit" | node -e 'const r = JSON.parse(require("fs").readFileSync(0, "utf8")); process.exit(r.metadata ? 0 : 1)' 2>/dev/null; then
+    (cd ui && npm audit --omit=dev --audit-level=high) || true
+    echo "npm audit found high or critical advisories in the UI's production packages (above)." >&2
+    exit 1
+  fi
+  echo "npm audit skipped: the registry's audit endpoint did not answer ($(printf '%s' "$audit" | node -e 'try { process.stdout.write(String(JSON.parse(require("fs").readFileSync(0, "utf8")).message ?? "no report")) } catch { process.stdout.write("no report") }'))."
+fi
+
+say "cargo deny: licences, banned and duplicate crates, sources (deny.toml)"
+# Duplicates are warnings (see deny.toml); their inclusion graphs would fill
+# the log.
+cargo deny --locked check --hide-inclusion-graph licenses bans sources
+# The advisory check needs the RustSec database, cloned from GitHub.
+if cargo deny --locked fetch db >/dev/null 2>&1; then
+  cargo deny --locked check advisories
+else
+  echo "cargo deny: the advisory check is skipped, because the RustSec database (https://github.com/rustsec/advisory-db) could not be fetched from this machine."
+fi
+
 say "clippy"
 cargo clippy --locked --workspace --all-targets -- -D warnings
 
@@ -33,6 +64,15 @@ say "the core stays free of Tauri"
 if cargo tree --locked -p hearth-core -e normal,build --prefix none | grep -qE '^tauri'; then
   echo "hearth-core must not depend on tauri:" >&2
   cargo tree -p hearth-core -i tauri >&2
+  exit 1
+fi
+
+say "the canary command stays out of the app people run"
+# scripts/run.sh and release and package builds build the hearth package
+# alone: the test-only canary (src-tauri/src/canary.rs) must not be in it.
+if cargo tree --locked -p hearth -e features --prefix none | grep -q 'hearth feature "test-canary"'; then
+  echo "the hearth package alone must not enable test-canary:" >&2
+  cargo tree -p hearth -e features -i hearth >&2
   exit 1
 fi
 

@@ -15,9 +15,22 @@ fn main() {
     // file changed" rule: the command list must be named too.
     println!("cargo:rerun-if-changed=src/command_names.rs");
     write_capability();
-    let manifest = tauri_build::AppManifest::new().commands(COMMANDS);
+    let manifest = tauri_build::AppManifest::new().commands(commands());
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri-build failed");
+}
+
+/// The listed commands; in a test build (the `test-canary` feature, which
+/// the end-to-end crate turns on) also the canary (src/canary.rs), whose
+/// permission then exists in that build only. The generated capability is
+/// the same in every build: the canary is granted at start-up.
+fn commands() -> &'static [&'static str] {
+    if std::env::var_os("CARGO_FEATURE_TEST_CANARY").is_none() {
+        return COMMANDS;
+    }
+    let mut all = COMMANDS.to_vec();
+    all.push("canary");
+    all.leak()
 }
 
 /// The window may call Hearth's own commands and nothing else. Written only

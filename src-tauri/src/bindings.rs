@@ -17,7 +17,7 @@ macro_rules! hearth_commands {
         }
 
         #[cfg(test)]
-        const COMMANDS: &[&str] = &[$(stringify!($name)),*];
+        pub(crate) const COMMANDS: &[&str] = &[$(stringify!($name)),*];
     };
 }
 include!("command_names.rs");

@@ -2,8 +2,12 @@
 //! commands to hearth-core. No domain logic lives here.
 
 mod bindings;
+#[cfg(feature = "test-canary")]
+mod canary;
 mod commands;
 mod guard;
+#[cfg(test)]
+mod security;
 mod state;
 
 use std::path::PathBuf;
@@ -40,6 +44,18 @@ pub fn run() {
 
     let specta = bindings::builder();
     let handler = specta.invoke_handler();
+    // A test build adds the canary command (see canary.rs) beside the list.
+    #[cfg(feature = "test-canary")]
+    let handler = {
+        let canary = canary::handler();
+        move |invoke: tauri::ipc::Invoke<tauri::Wry>| {
+            if invoke.message.command() == canary::COMMAND {
+                canary(invoke)
+            } else {
+                handler(invoke)
+            }
+        }
+    };
 
     tauri::Builder::default()
         .plugin(single_instance(chosen.as_ref()))
@@ -52,6 +68,8 @@ pub fn run() {
         .plugin(tauri_plugin_opener::init())
         .invoke_handler(handler)
         .setup(move |app| {
+            #[cfg(feature = "test-canary")]
+            canary::grant(app)?;
             let (data_dir, source) = match chosen {
                 Some(chosen) => chosen,
                 None => (app.path().app_data_dir()?, DataDirSource::System),
@@ -96,8 +114,14 @@ pub fn run() {
                 .build()?;
             Ok(())
         })
-        .run(tauri::generate_context!())
+        .run(context())
         .expect("Hearth could not start its window");
+}
+
+/// The app's configuration and assets as built: tauri.conf.json, the
+/// embedded UI, and the capabilities resolved from it.
+fn context() -> tauri::Context<tauri::Wry> {
+    tauri::generate_context!()
 }
 
 /// One Hearth per data folder: a second launch on the same folder brings the
