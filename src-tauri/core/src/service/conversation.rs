@@ -213,6 +213,14 @@ impl Hearth {
             recent = prompt.recent_included,
             "prompt built"
         );
+        // Learning is queued before the reply streams, so no exit between
+        // its end and a later write can lose it; no job starts while a reply
+        // streams, and one that did not end complete leaves nothing to learn.
+        self.queue(&Job::Learn {
+            user_id: turn.user.id,
+            reply_id: turn.reply.id,
+            day: now.format("%Y-%m-%d").to_string(),
+        });
         let (stream, cancel) = self.streams.start();
         drop(starting);
         let started = StartedTurn {
@@ -247,15 +255,6 @@ impl Hearth {
                 this.forget_traces().await;
             }
             this.queue(&Job::Embed);
-            if let Some(reply) = &ended.reply
-                && reply.status == MessageStatus::Complete
-            {
-                this.queue(&Job::Learn {
-                    user_id: turn.user.id,
-                    reply_id: reply.id,
-                    day: now.format("%Y-%m-%d").to_string(),
-                });
-            }
             on_event(ended.event());
         });
         Ok(started)
