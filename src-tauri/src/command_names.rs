@@ -68,4 +68,5 @@ hearth_commands! {
     diary::delete_diary_item, diary::restore_diary_item, diary::rewrite_diary_day,
     diary::rewrite_moment, diary::search_everything, diary::choose_export_folder,
     diary::choose_diary_file, diary::export_diary, diary::import_diary,
+    diary::forget_day, app::delete_everything,
 }

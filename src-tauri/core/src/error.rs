@@ -11,6 +11,10 @@ pub enum ErrorCode {
     DatabaseBusy,
     Database,
     Io,
+    /// The disk is full: nothing was saved, nothing saved before was lost.
+    DiskFull,
+    /// The data folder or the journal cannot be written.
+    ReadOnly,
     InvalidInput,
     /// The system keyring failed.
     Keyring,
@@ -58,9 +62,24 @@ impl AppError {
 
 impl From<rusqlite::Error> for AppError {
     fn from(e: rusqlite::Error) -> Self {
-        AppError {
-            code: ErrorCode::Database,
-            message: format!("The journal could not be read or written: {e}"),
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DiskFull) => AppError {
+                code: ErrorCode::DiskFull,
+                message: "There is no room left on the disk, so this could not be saved. \
+                          Everything saved before is safe: free some space and try again."
+                    .into(),
+            },
+            Some(rusqlite::ErrorCode::ReadOnly) => AppError {
+                code: ErrorCode::ReadOnly,
+                message: "Hearth's data folder has become read-only, so this could not be \
+                          saved. Everything saved before is safe: make the folder writable \
+                          and try again."
+                    .into(),
+            },
+            _ => AppError {
+                code: ErrorCode::Database,
+                message: format!("The journal could not be read or written: {e}"),
+            },
         }
     }
 }

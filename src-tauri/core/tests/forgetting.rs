@@ -221,3 +221,268 @@ async fn turn(h: &Arc<Hearth>, start: TurnStart) {
         }
     }
 }
+
+/// UTC milliseconds of local noon `days_ago` days before today, and that
+/// local day.
+fn local_noon(days_ago: i64) -> (i64, String) {
+    let date = chrono::Local::now().date_naive() - chrono::Duration::days(days_ago);
+    let noon = date
+        .and_hms_opt(12, 0, 0)
+        .unwrap()
+        .and_local_timezone(chrono::Local)
+        .earliest()
+        .unwrap();
+    (noon.timestamp_millis(), date.to_string())
+}
+
+fn integrity(store: &hearth_core::store::Store) -> String {
+    store
+        .with(|c| c.query_row("PRAGMA integrity_check", [], |r| r.get(0)))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_forgotten_day_leaves_no_trace_and_other_days_stay() {
+    use hearth_core::store::diary::{self as days, EntryDraft};
+    use hearth_core::store::moments;
+
+    let dir = tempfile::tempdir().unwrap();
+    let h = Hearth::open(dir.path().to_path_buf(), options(dir.path()));
+    let store = h.store().unwrap();
+    let offset = chrono::Local::now().offset().local_minus_utc() / 60;
+    let (doomed_at, doomed_day) = local_noon(3);
+    let (kept_at, kept_day) = local_noon(2);
+    store
+        .with(|c| {
+            let said = messages::insert_at(
+                c,
+                Role::User,
+                "I told Amy about the zorblatt at the lake.",
+                MessageStatus::Complete,
+                None,
+                doomed_at,
+            )?;
+            messages::insert_at(
+                c,
+                Role::Assistant,
+                "The zorblatt sounds like a secret worth keeping.",
+                MessageStatus::Complete,
+                Some("fake"),
+                doomed_at + 1_000,
+            )?;
+            memories::insert(
+                c,
+                &MemoryDraft {
+                    text: "Theodore owns a zorblatt, quimbleshank by name.".into(),
+                    kind: MemoryKind::Fact,
+                    importance: 3,
+                },
+                Some(said.id),
+                doomed_at,
+            )?;
+            moments::keep_message(c, said.id, offset, doomed_at)?;
+            days::save_written(
+                c,
+                &doomed_day,
+                &EntryDraft {
+                    title: "The day of the frumious lake".into(),
+                    body: "We spoke of the frumious lake for hours.".into(),
+                    mood: "warm".into(),
+                    tags: vec!["lake".into()],
+                    people: vec!["Amy".into()],
+                },
+                "Samantha (fake)",
+                doomed_at,
+            )?;
+            // Another day, which stays.
+            let other = messages::insert_at(
+                c,
+                Role::User,
+                "Tomorrow I plant the marigoldia seeds.",
+                MessageStatus::Complete,
+                None,
+                kept_at,
+            )?;
+            memories::insert(
+                c,
+                &MemoryDraft {
+                    text: "Theodore plants marigoldia seeds.".into(),
+                    kind: MemoryKind::Plan,
+                    importance: 3,
+                },
+                Some(other.id),
+                kept_at,
+            )?;
+            days::save_written(
+                c,
+                &kept_day,
+                &EntryDraft {
+                    title: "Seeds".into(),
+                    body: "We talked of the gardenholm and its seeds.".into(),
+                    mood: String::new(),
+                    tags: vec![],
+                    people: vec![],
+                },
+                "Samantha (fake)",
+                kept_at,
+            )
+        })
+        .unwrap();
+    hearth_core::back_up_daily(dir.path()).unwrap();
+    for word in ["zorblatt", "quimbleshank", "frumious"] {
+        assert_eq!(
+            holding(dir.path(), word).len(),
+            2,
+            "{word} in the journal and its backup"
+        );
+    }
+
+    let forgotten = h.forget_day(doomed_day.clone()).await.unwrap();
+    assert_eq!(
+        (
+            forgotten.messages,
+            forgotten.memories,
+            forgotten.moments,
+            forgotten.entries
+        ),
+        (2, 1, 1, 1)
+    );
+
+    for word in ["zorblatt", "quimbleshank", "frumious"] {
+        assert_eq!(holding(dir.path(), word), Vec::<String>::new(), "{word}");
+    }
+    // The other day is all there, in the journal and the backup.
+    for word in ["marigoldia", "gardenholm"] {
+        assert_eq!(holding(dir.path(), word).len(), 2, "{word} kept");
+    }
+    let day = h.diary_day(doomed_day).await.unwrap();
+    assert!(day.messages.is_empty() && day.moments.is_empty() && day.entry.is_none());
+    assert!(!day.pending, "a forgotten day is not written about again");
+    let left: Vec<String> = h
+        .memories(None, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.text)
+        .collect();
+    assert_eq!(left, ["Theodore plants marigoldia seeds."]);
+    assert_eq!(integrity(&store), "ok");
+}
+
+#[tokio::test]
+async fn deleting_everything_leaves_no_trace_and_starts_again() {
+    use hearth_core::store::letters::{LetterBrief, PersonDraft};
+    use hearth_core::store::persona::Persona;
+
+    let dir = tempfile::tempdir().unwrap();
+    let h = Hearth::open(dir.path().to_path_buf(), options(dir.path()));
+    let store = h.store().unwrap();
+    h.save_persona(
+        Persona {
+            companion_name: "Samantha".into(),
+            voice: "warm".into(),
+            user_name: "Theodore Blorvington".into(),
+            address_style: String::new(),
+            hopes: String::new(),
+        },
+        Some("Hello, I am glad to meet you.".into()),
+    )
+    .await
+    .unwrap();
+    store
+        .with(|c| {
+            let said = messages::insert(
+                c,
+                Role::User,
+                "My locker code is snargleplex.",
+                MessageStatus::Complete,
+                None,
+            )?;
+            memories::insert(
+                c,
+                &MemoryDraft {
+                    text: "Theodore's locker code is snargleplex.".into(),
+                    kind: MemoryKind::Fact,
+                    importance: 5,
+                },
+                Some(said.id),
+                1,
+            )
+        })
+        .unwrap();
+    h.save_person(
+        None,
+        PersonDraft {
+            name: "Catherine Wuzzlethorpe".into(),
+            relationship: "old friend".into(),
+            notes: String::new(),
+            dates: vec![],
+        },
+    )
+    .await
+    .unwrap();
+    h.create_letter(LetterBrief {
+        person_id: None,
+        recipient: "Catherine".into(),
+        occasion: "an apology".into(),
+        carry: "I am sorry about the plinkerton vase.".into(),
+        weave: vec![],
+        tone: "tender".into(),
+        length: Default::default(),
+        signature: "T.".into(),
+    })
+    .await
+    .unwrap();
+    h.set_api_key(
+        ProviderKind::Anthropic,
+        String::new(),
+        "sk-test-deleteme-1234".into(),
+    )
+    .await
+    .unwrap();
+    hearth_core::back_up_daily(dir.path()).unwrap();
+    let words = ["Blorvington", "snargleplex", "Wuzzlethorpe", "plinkerton"];
+    for word in words {
+        assert!(!holding(dir.path(), word).is_empty(), "{word} written");
+    }
+
+    h.delete_everything().await.unwrap();
+
+    for word in words {
+        assert_eq!(holding(dir.path(), word), Vec::<String>::new(), "{word}");
+    }
+    assert!(!dir.path().join("backups").exists(), "no backup is left");
+    assert_eq!(
+        h.persona().await.unwrap(),
+        None,
+        "the first run comes again"
+    );
+    assert!(h.messages(None, 10).await.unwrap().is_empty());
+    assert!(h.memories(None, 10).await.unwrap().is_empty());
+    let key = h
+        .key_status(ProviderKind::Anthropic, String::new())
+        .await
+        .unwrap();
+    assert!(!key.set, "the key left the key store");
+    assert_eq!(integrity(&store), "ok");
+    // And Hearth goes on: a new first run is saved and the journal reopens.
+    h.save_persona(
+        Persona {
+            companion_name: "Ada".into(),
+            voice: String::new(),
+            user_name: String::new(),
+            address_style: String::new(),
+            hopes: String::new(),
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    drop(store);
+    drop(h);
+    let again = Hearth::open(dir.path().to_path_buf(), options(dir.path()));
+    assert_eq!(
+        again.persona().await.unwrap().unwrap().companion_name,
+        "Ada"
+    );
+}

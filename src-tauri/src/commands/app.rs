@@ -90,3 +90,11 @@ pub async fn open_link(app: tauri::AppHandle, address: String) -> Result<(), App
         .open_url(url.as_str(), None::<&str>)
         .map_err(|e| AppError::invalid(format!("The address could not be opened: {e}")))
 }
+
+/// Deletes everything Hearth keeps (the journal, backups and saved keys;
+/// downloaded models stay): Hearth starts again at its first run.
+#[tauri::command]
+#[specta::specta]
+pub async fn delete_everything(state: State<'_, AppState>) -> Result<(), AppError> {
+    state.delete_everything().await
+}

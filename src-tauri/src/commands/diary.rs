@@ -7,6 +7,7 @@ use hearth_core::service::{DiaryDay, ItemRef};
 use hearth_core::store::diary::{
     CalendarDay, Entry, EntryDraft, Facets, Filter, Item, MomentDraft,
 };
+use hearth_core::store::forget::ForgottenDay;
 use hearth_core::store::moments::Moment;
 use hearth_core::store::search::FoundGroup;
 use tauri::State;
@@ -108,6 +109,14 @@ pub async fn restore_diary_item(state: State<'_, AppState>, item: Item) -> Resul
 #[specta::specta]
 pub async fn rewrite_diary_day(state: State<'_, AppState>, day: String) -> Result<(), AppError> {
     state.rewrite_day(day).await
+}
+
+/// Forgets a whole day for good: its messages, the memories learnt from
+/// them, its moments and diary entry.
+#[tauri::command]
+#[specta::specta]
+pub async fn forget_day(state: State<'_, AppState>, day: String) -> Result<ForgottenDay, AppError> {
+    state.forget_day(day).await
 }
 
 /// Asks the companion to write about a moment again.

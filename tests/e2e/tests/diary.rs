@@ -226,6 +226,28 @@ async fn a_days_entry_and_a_kept_moment_are_found_in_the_timeline_the_calendar_a
     app.find(".search .hit[data-kind='entry']").await;
     app.screenshot("diary-search-dark").await;
 
+    // Forget yesterday for good: the reader says what goes, then it is gone.
+    click(&app, ".search .hit[data-kind='entry']").await;
+    app.find(&format!(".reader[data-day='{yesterday}']")).await;
+    click(&app, "[data-action='forget-day']").await;
+    let warning = text_of(&app, "[data-testid='forget-day']").await;
+    assert!(
+        warning.contains("2 messages") && warning.contains("cannot be undone"),
+        "it says what is lost: {warning}"
+    );
+    app.screenshot("diary-forget-day-dark").await;
+    click(&app, "[data-action='confirm-forget-day']").await;
+    app.wait_gone(&format!(".reader[data-day='{yesterday}']"))
+        .await;
+    let left: i64 = read_journal(data.path())
+        .query_row(
+            "SELECT count(*) FROM messages WHERE created_at < ?1",
+            [then + 60_000],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(left, 0, "yesterday's messages are gone");
+
     let violations = app.eval("return window.__hearth.cspViolations").await;
     assert_eq!(
         violations,

@@ -155,3 +155,59 @@ async fn a_damaged_journal_is_explained_and_left_untouched() {
         "the damaged file must be left as it was"
     );
 }
+
+#[tokio::test]
+async fn deleting_everything_asks_for_the_companions_name_then_starts_again() {
+    use hearth_core::store::messages::{self, MessageStatus, Role};
+    use hearth_e2e::{open_journal, read_journal, type_into};
+
+    let display = Display::start();
+    let data = tempfile::tempdir().unwrap();
+    let persona = test_persona();
+    seed_persona(data.path(), &persona);
+    open_journal(data.path())
+        .with(|c| {
+            messages::insert(
+                c,
+                Role::User,
+                "Nobody knows about the lighthouse.",
+                MessageStatus::Complete,
+                None,
+            )
+        })
+        .unwrap();
+    let app = App::launch(&display, data.path()).await;
+    open_view(&app, "settings").await;
+
+    click(&app, "button[data-action='delete-everything']").await;
+    let form = app.find("[data-testid='delete-everything']").await;
+    let warning = form.text().await.unwrap();
+    assert!(
+        warning.contains("There is no undo") && warning.contains("every backup"),
+        "the confirmation says what is lost: {warning}"
+    );
+    let confirm = "button[data-action='confirm-delete-everything']";
+    type_into(&app, "input[name='confirm-name']", "Sam").await;
+    assert!(
+        !app.find(confirm).await.is_enabled().await.unwrap(),
+        "only the companion's whole name confirms (in any case)"
+    );
+    type_into(&app, "input[name='confirm-name']", "samantha").await;
+    app.screenshot("settings-delete-everything").await;
+    click(&app, confirm).await;
+
+    app.find("#first-run").await;
+    app.screenshot("first-run-after-delete-everything").await;
+    let journal = read_journal(data.path());
+    let count = |table: &str| -> i64 {
+        journal
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!((count("persona"), count("messages")), (0, 0));
+    assert!(
+        !data.path().join("backups").exists(),
+        "the backups are gone"
+    );
+    app.quit().await;
+}

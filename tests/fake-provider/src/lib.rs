@@ -113,6 +113,10 @@ pub(crate) struct State {
     pub refused_formats: Vec<&'static str>,
     /// When set, every request is answered 307 to the same path under this origin.
     pub redirect_to: Option<String>,
+    /// Answers requests for a structured answer, every time, outside the script.
+    pub structured: Option<Step>,
+    /// Answers plain requests when the script is empty.
+    pub default: Option<Step>,
 }
 
 /// A running fake provider; stops when dropped.
@@ -198,6 +202,19 @@ impl FakeProvider {
     /// Queues steps for the next chat requests.
     pub fn script(&self, steps: impl IntoIterator<Item = Step>) {
         self.lock().script.extend(steps);
+    }
+
+    /// Answers every request for a structured answer (OpenAI `response_format`,
+    /// Ollama `format`, Anthropic's forced tool) with `step`, leaving the
+    /// script to plain requests: for tests where background work asks at
+    /// moments they do not control.
+    pub fn answer_structured(&self, step: Step) {
+        self.lock().structured = Some(step);
+    }
+
+    /// Answers plain requests with `step` once the script is empty.
+    pub fn answer_by_default(&self, step: Step) {
+        self.lock().default = Some(step);
     }
 
     /// Cuts the connection of a `DropAfter` stream that has sent its chunks

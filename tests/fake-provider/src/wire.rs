@@ -96,10 +96,18 @@ pub(crate) fn error_response(
     response
 }
 
-fn next_step(state: &Arc<Mutex<State>>) -> Step {
-    lock(state)
+fn next_step(state: &Arc<Mutex<State>>, request: &Value) -> Step {
+    let mut state = lock(state);
+    let structured = !request["response_format"].is_null()
+        || !request["format"].is_null()
+        || request["tool_choice"]["type"] == "tool";
+    if let Some(step) = state.structured.as_ref().filter(|_| structured) {
+        return step.clone();
+    }
+    state
         .script
         .pop_front()
+        .or_else(|| state.default.clone())
         .unwrap_or_else(|| Step::reply(["Hello", " from the", " fake provider."]))
 }
 
@@ -455,7 +463,7 @@ async fn chat(
     if let Some(refused) = check_request(&state, format, &request) {
         return refused;
     }
-    let step = next_step(&state);
+    let step = next_step(&state, &request);
     if matches!(step, Step::Hang) {
         std::future::pending::<Infallible>().await;
     }

@@ -802,6 +802,30 @@ async importDiary(path: string) : Promise<Result<Imported, AppError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Forgets a whole day for good: its messages, the memories learnt from
+ * them, its moments and diary entry.
+ */
+async forgetDay(day: string) : Promise<Result<ForgottenDay, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("forget_day", { day }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Deletes everything Hearth keeps (the journal, backups and saved keys;
+ * downloaded models stay): Hearth starts again at its first run.
+ */
+async deleteEverything() : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("delete_everything") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -1016,7 +1040,15 @@ edited: boolean; createdAt: number; updatedAt: number }
  * What the companion writes for a day, or the user changes.
  */
 export type EntryDraft = { title: string; body: string; mood: string; tags: string[]; people: string[] }
-export type ErrorCode = "database_too_new" | "database_corrupt" | "database_busy" | "database" | "io" | "invalid_input" | 
+export type ErrorCode = "database_too_new" | "database_corrupt" | "database_busy" | "database" | "io" | 
+/**
+ * The disk is full: nothing was saved, nothing saved before was lost.
+ */
+"disk_full" | 
+/**
+ * The data folder or the journal cannot be written.
+ */
+"read_only" | "invalid_input" | 
 /**
  * The system keyring failed.
  */
@@ -1069,6 +1101,10 @@ export type Facets = { tags: Facet[]; people: Facet[] }
  * Which items the timeline shows.
  */
 export type Filter = { favourites: boolean; tag: string | null; person: string | null }
+/**
+ * What forgetting a day took away.
+ */
+export type ForgottenDay = { messages: number; memories: number; moments: number; entries: number }
 /**
  * One result: where it is and the words around the match.
  */

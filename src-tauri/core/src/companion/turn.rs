@@ -329,7 +329,8 @@ pub async fn run(
                 reply: None,
                 usage,
                 error: Some(AppError {
-                    code: ErrorCode::Database,
+                    // A full disk or a read-only folder keeps its own code.
+                    code: e.code,
                     message: format!("The reply could not be saved: {}", e.message),
                 }),
                 text: ending_text,

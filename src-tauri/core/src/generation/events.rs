@@ -69,6 +69,13 @@ impl Streams {
         self.lock().remove(&id).map(|t| t.cancel()).is_some()
     }
 
+    /// Stops every stream running; returns how many there were.
+    pub fn stop_all(&self) -> usize {
+        let running: Vec<_> = self.lock().drain().collect();
+        running.iter().for_each(|(_, t)| t.cancel());
+        running.len()
+    }
+
     pub fn finish(&self, id: u32) {
         self.lock().remove(&id);
     }

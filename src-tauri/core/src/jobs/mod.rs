@@ -262,6 +262,28 @@ impl Scheduler {
         }
     }
 
+    /// Stops the job running now if `which` says so, and waits until it has
+    /// ended (its last write is done): what it was working on can then be
+    /// forgotten without the job writing it back.
+    pub async fn stop_running(&self, which: impl Fn(&Job) -> bool) {
+        loop {
+            let ended = self.ended.notified();
+            tokio::pin!(ended);
+            ended.as_mut().enable();
+            match &self.lock().running {
+                Some((_, job, cancel)) if which(job) => cancel.cancel(),
+                _ => return,
+            }
+            ended.await;
+        }
+    }
+
+    /// Removes every job waiting (everything is being deleted).
+    pub fn clear(&self) -> Result<(), StoreError> {
+        self.store
+            .with(|c| c.execute("DELETE FROM jobs", []).map(|_| ()))
+    }
+
     /// The job running now, if any.
     pub fn running(&self) -> Option<Job> {
         self.lock().running.as_ref().map(|(_, job, _)| job.clone())

@@ -213,6 +213,14 @@ impl Hearth {
             recent = prompt.recent_included,
             "prompt built"
         );
+        // Learning is queued before the reply streams, so no exit between
+        // its end and a later write can lose it; no job starts while a reply
+        // streams, and one that did not end complete leaves nothing to learn.
+        self.queue(&Job::Learn {
+            user_id: turn.user.id,
+            reply_id: turn.reply.id,
+            day: now.format("%Y-%m-%d").to_string(),
+        });
         let (stream, cancel) = self.streams.start();
         drop(starting);
         let started = StartedTurn {
@@ -249,27 +257,21 @@ impl Hearth {
             this.queue(&Job::Embed);
             if let Some(reply) = &ended.reply
                 && reply.status == MessageStatus::Complete
+                && let Some(date) = prompt.occasion.clone()
             {
-                if let Some(date) = prompt.occasion.clone() {
-                    // Mentioned once: the next turns do not bring it up again.
-                    let _ = this
-                        .journal(move |s| {
-                            s.with(|c| {
-                                crate::store::letters::mark_date_mentioned(
-                                    c,
-                                    date.person_id,
-                                    &date.label,
-                                    &date.date,
-                                )
-                            })
+                // Mentioned once: the next turns do not bring it up again.
+                let _ = this
+                    .journal(move |s| {
+                        s.with(|c| {
+                            crate::store::letters::mark_date_mentioned(
+                                c,
+                                date.person_id,
+                                &date.label,
+                                &date.date,
+                            )
                         })
-                        .await;
-                }
-                this.queue(&Job::Learn {
-                    user_id: turn.user.id,
-                    reply_id: reply.id,
-                    day: now.format("%Y-%m-%d").to_string(),
-                });
+                    })
+                    .await;
             }
             on_event(ended.event());
         });

@@ -14,6 +14,7 @@ mod connections;
 mod conversation;
 mod diary;
 mod downloads;
+mod forgetting;
 mod letters;
 mod memories;
 

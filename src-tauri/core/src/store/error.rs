@@ -24,6 +24,17 @@ pub enum StoreError {
         "the journal at {path} is busy in another process; close other copies of Hearth and try again"
     )]
     Busy { path: PathBuf },
+    #[error(
+        "There is no room left on the disk that holds {path}, so this could not be saved. \
+         Everything saved before is safe: free some space and try again."
+    )]
+    Full { path: PathBuf },
+    #[error(
+        "Hearth cannot write to {path}: it is read-only (or belongs to someone else). \
+         Nothing in it has been changed. Make it writable, or start Hearth with a folder you \
+         can write to (--data-dir), and open Hearth again."
+    )]
+    ReadOnly { path: PathBuf },
     #[error("could not use {path}: {source}")]
     Io {
         path: PathBuf,
@@ -49,10 +60,24 @@ impl StoreError {
                 detail: error.to_string(),
             },
             Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Busy { path },
+            Some(ErrorCode::DiskFull) => StoreError::Full { path },
+            Some(ErrorCode::ReadOnly) => StoreError::ReadOnly { path },
             _ => StoreError::Sqlite {
                 path,
                 source: error,
             },
+        }
+    }
+
+    /// A failure to use a file or folder: one the user cannot write to, or
+    /// a full disk, is said as such.
+    pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
+        use std::io::ErrorKind as Kind;
+        let path = path.to_path_buf();
+        match source.kind() {
+            Kind::PermissionDenied | Kind::ReadOnlyFilesystem => StoreError::ReadOnly { path },
+            Kind::StorageFull | Kind::QuotaExceeded => StoreError::Full { path },
+            _ => StoreError::Io { path, source },
         }
     }
 
@@ -62,6 +87,8 @@ impl StoreError {
             StoreError::TooNew { .. } => "database_too_new",
             StoreError::Corrupt { .. } => "database_corrupt",
             StoreError::Busy { .. } => "database_busy",
+            StoreError::Full { .. } => "disk_full",
+            StoreError::ReadOnly { .. } => "read_only",
             StoreError::Io { .. } => "io",
             StoreError::Sqlite { .. } => "database",
             StoreError::Migration { .. } => "migration",
@@ -101,6 +128,8 @@ impl From<StoreError> for AppError {
             StoreError::TooNew { .. } => Code::DatabaseTooNew,
             StoreError::Corrupt { .. } => Code::DatabaseCorrupt,
             StoreError::Busy { .. } => Code::DatabaseBusy,
+            StoreError::Full { .. } => Code::DiskFull,
+            StoreError::ReadOnly { .. } => Code::ReadOnly,
             StoreError::Io { .. } => Code::Io,
             StoreError::Sqlite { .. } | StoreError::Migration { .. } => Code::Database,
             StoreError::Invalid(_) => Code::InvalidInput,

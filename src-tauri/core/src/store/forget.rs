@@ -12,9 +12,113 @@
 
 use std::path::Path;
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, params};
+use serde::Serialize;
 
 use super::{Store, StoreError};
+
+/// What forgetting a day took away.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ForgottenDay {
+    pub messages: u32,
+    pub memories: u32,
+    pub moments: u32,
+    pub entries: u32,
+}
+
+/// Forgets a local day (`YYYY-MM-DD`, `offset_minutes` east of UTC) in one
+/// transaction: its messages, the memories learnt from them, the moments of
+/// that day or kept from its messages, its diary entry and the day's place
+/// in the diary's schedule, and the background work about any of them.
+/// Vectors and index entries go with their rows (triggers).
+pub fn day(
+    conn: &mut Connection,
+    day: &str,
+    offset_minutes: i32,
+) -> rusqlite::Result<ForgottenDay> {
+    let Some((start, end)) = super::diary::day_range(day, offset_minutes) else {
+        return Ok(ForgottenDay::default());
+    };
+    let tx = conn.transaction()?;
+    tx.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS forgotten_messages (id INTEGER PRIMARY KEY)",
+        [],
+    )?;
+    tx.execute("DELETE FROM temp.forgotten_messages", [])?;
+    tx.execute(
+        "INSERT INTO temp.forgotten_messages SELECT id FROM messages
+         WHERE created_at >= ?1 AND created_at < ?2",
+        params![start, end],
+    )?;
+    let memories = tx.execute(
+        "DELETE FROM memories WHERE source_message_id IN (SELECT id FROM temp.forgotten_messages)",
+        [],
+    )?;
+    let moments = tx.execute(
+        "DELETE FROM moments WHERE day = ?1 OR id IN (
+             SELECT moment_id FROM moment_sources
+             WHERE message_id IN (SELECT id FROM temp.forgotten_messages))",
+        [day],
+    )?;
+    let entries = tx.execute("DELETE FROM diary_entries WHERE day = ?1", [day])?;
+    tx.execute("DELETE FROM diary_days WHERE day = ?1", [day])?;
+    tx.execute(
+        "DELETE FROM jobs WHERE
+             (kind IN ('learn', 'write_day') AND json_extract(payload, '$.day') = ?1)
+          OR (kind = 'learn' AND json_extract(payload, '$.user_id') IN (SELECT id FROM temp.forgotten_messages))
+          OR (kind = 'reflect' AND json_extract(payload, '$.moment_id') NOT IN (SELECT id FROM moments))",
+        [day],
+    )?;
+    let messages = tx.execute(
+        "DELETE FROM messages WHERE id IN (SELECT id FROM temp.forgotten_messages)",
+        [],
+    )?;
+    tx.execute("DELETE FROM temp.forgotten_messages", [])?;
+    tx.commit()?;
+    let n = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+    Ok(ForgottenDay {
+        messages: n(messages),
+        memories: n(memories),
+        moments: n(moments),
+        entries: n(entries),
+    })
+}
+
+/// Empties the journal: every row of every table (the schema stays, so
+/// Hearth opens it as on its first run), then rewrites the file so no page
+/// of what it held remains, and truncates its log.
+pub fn everything(conn: &mut Connection) -> rusqlite::Result<()> {
+    let tables: Vec<String> = {
+        let fts = fts_tables(conn)?;
+        let mut stmt = conn.prepare(
+            "SELECT name FROM main.sqlite_schema
+             WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
+               AND sql NOT LIKE 'CREATE VIRTUAL TABLE%' ORDER BY name",
+        )?;
+        let all: Vec<String> = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        all.into_iter()
+            .filter(|t| !fts.iter().any(|f| t.starts_with(&format!("{f}_"))))
+            .collect()
+    };
+    let tx = conn.transaction()?;
+    for table in &tables {
+        // Triggers take index entries and vectors with the rows; foreign
+        // keys cascade or set null, so the order does not matter.
+        tx.execute(&format!("DELETE FROM main.\"{table}\""), [])?;
+    }
+    for name in fts_tables(&tx)? {
+        tx.execute(
+            &format!("INSERT INTO main.\"{name}\" (\"{name}\") VALUES ('rebuild')"),
+            [],
+        )?;
+    }
+    tx.commit()?;
+    conn.execute_batch("VACUUM")?;
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+}
 
 /// The tables whose words are forgotten in the backups, and their text
 /// columns. A table a backup does not have (an older schema) is skipped.
@@ -30,6 +134,7 @@ const TEXTS: &[(&str, &[&str])] = &[
         &["title", "body", "mood", "tags", "people"],
     ),
     ("people", &["name", "relationship", "notes"]),
+    ("person_dates", &["label"]),
     (
         "letters",
         &[
@@ -42,6 +147,23 @@ const TEXTS: &[(&str, &[&str])] = &[
         ],
     ),
     ("letter_versions", &["request", "body", "error"]),
+];
+
+/// Tables without words of their own whose rows still tell of what was
+/// forgotten (a vector can be matched to its text; a day's reason and a
+/// job's error may quote the model), and when a backup's row is gone from
+/// the journal.
+const GONE: &[(&str, &str)] = &[
+    (
+        "embeddings",
+        "NOT EXISTS (SELECT 1 FROM live.embeddings l
+             WHERE l.owner_kind = main.embeddings.owner_kind AND l.owner_id = main.embeddings.owner_id)",
+    ),
+    (
+        "diary_days",
+        "day NOT IN (SELECT day FROM live.diary_days)",
+    ),
+    ("jobs", "id NOT IN (SELECT id FROM live.jobs)"),
 ];
 
 /// Removes every trace of forgotten words from the journal's log and from
@@ -100,6 +222,11 @@ fn in_backup(path: &Path, live: &Path) -> rusqlite::Result<()> {
                 ),
                 [],
             )?;
+        }
+    }
+    for (table, gone) in GONE {
+        if has_table(&tx, "main", table)? && has_table(&tx, "live", table)? {
+            tx.execute(&format!("DELETE FROM main.{table} WHERE {gone}"), [])?;
         }
     }
     tx.commit()?;

@@ -244,8 +244,14 @@ pub fn search(conn: &Connection, text: &str, limit: u32) -> rusqlite::Result<Vec
 }
 
 /// Marks replies left 'streaming' by a previous run (the app died mid-reply)
-/// as 'partial'. Returns how many there were.
+/// as 'partial'; one that had no words yet is removed, as a reply stopped
+/// before its first word is (a reply it was to replace stays). Returns how
+/// many were kept.
 pub fn mark_interrupted(conn: &Connection) -> rusqlite::Result<usize> {
+    conn.execute(
+        "DELETE FROM messages WHERE status = 'streaming' AND trim(content) = ''",
+        [],
+    )?;
     conn.execute(
         "UPDATE messages SET status = 'partial' WHERE status = 'streaming'",
         [],

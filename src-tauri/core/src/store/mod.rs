@@ -70,28 +70,23 @@ impl Store {
         let path = path.to_path_buf();
         let latest = migrations.len() as u32;
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            private::folder(parent).map_err(|source| StoreError::Io {
-                path: parent.to_path_buf(),
-                source,
-            })?;
+            private::folder(parent).map_err(|source| StoreError::io(parent, source))?;
         }
         // Owner-only before SQLite opens it (its -wal and -shm take its mode).
-        private::file(&path).map_err(|source| StoreError::Io {
-            path: path.clone(),
-            source,
-        })?;
+        private::file(&path).map_err(|source| StoreError::io(&path, source))?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX
             | OpenFlags::SQLITE_OPEN_URI;
         let mut conn = Connection::open_with_flags(&path, flags)
-            .map_err(|e| StoreError::from_sqlite(&path, e))?;
+            .map_err(|e| read_only_or(&path, StoreError::from_sqlite(&path, e)))?;
         conn.busy_timeout(BUSY_TIMEOUT)
             .map_err(|e| StoreError::from_sqlite(&path, e))?;
 
         // Read before writing anything: a foreign, damaged or newer file must be
         // left exactly as it was.
-        let found_version = migrations::inspect(&conn).map_err(|e| e.at(&path))?;
+        let found_version =
+            migrations::inspect(&conn).map_err(|e| read_only_or(&path, e.at(&path)))?;
         if found_version > latest {
             return Err(StoreError::TooNew {
                 path,
@@ -109,7 +104,7 @@ impl Store {
             None
         };
 
-        configure(&conn).map_err(|e| StoreError::from_sqlite(&path, e))?;
+        configure(&conn).map_err(|e| read_only_or(&path, StoreError::from_sqlite(&path, e)))?;
         migrations::run(&mut conn, migrations).map_err(|e| e.at(&path))?;
 
         let store = Store {
@@ -158,6 +153,34 @@ impl Store {
     /// The schema version of the open file.
     pub fn schema_version(&self) -> Result<u32, StoreError> {
         self.with(|c| c.pragma_query_value(None, "user_version", |r| r.get(0)))
+    }
+}
+
+/// `error`, or [`StoreError::ReadOnly`] when the journal or its folder
+/// cannot be written (SQLite then fails in several ways: it cannot open the
+/// write-ahead log's files, or finds the file read-only).
+fn read_only_or(path: &Path, error: StoreError) -> StoreError {
+    if matches!(error, StoreError::ReadOnly { .. }) {
+        return error;
+    }
+    let file_read_only = std::fs::metadata(path).is_ok_and(|m| m.permissions().readonly());
+    let folder = path.parent().filter(|p| !p.as_os_str().is_empty());
+    let folder_read_only = folder.is_some_and(|dir| {
+        let probe = dir.join(".hearth-write-check");
+        match std::fs::File::create(&probe) {
+            Ok(_) => std::fs::remove_file(&probe).is_err(),
+            Err(e) => matches!(
+                e.kind(),
+                std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+            ),
+        }
+    });
+    if file_read_only || folder_read_only {
+        StoreError::ReadOnly {
+            path: folder.map_or_else(|| path.to_path_buf(), Path::to_path_buf),
+        }
+    } else {
+        error
     }
 }
 

@@ -49,13 +49,15 @@ fn create_empty(path: &Path) -> std::io::Result<()> {
         .map(drop)
 }
 
-/// Narrows `path` to `mode`. Failing to (a file of another user's, a
-/// read-only file system) is said in the log, not an error: the file stays
-/// usable as it is.
+/// Narrows `path` to `mode`: takes away what `mode` does not grant, never
+/// grants more (a folder the user made read-only stays so). Failing to (a
+/// file of another user's, a read-only file system) is said in the log,
+/// not an error: the file stays usable as it is.
 #[cfg(unix)]
 fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     let now = std::fs::metadata(path)?.permissions().mode() & 0o777;
+    let mode = now & mode;
     if now != mode
         && let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
     {

@@ -293,6 +293,29 @@ fn a_reply_left_streaming_by_a_crash_is_kept_and_marked_partial() {
 }
 
 #[test]
+fn a_reply_cut_before_its_first_word_is_not_kept() {
+    let (_dir, store) = fresh();
+    store
+        .with(|c| {
+            messages::insert(
+                c,
+                Role::User,
+                "Are you there?",
+                MessageStatus::Complete,
+                None,
+            )?;
+            messages::insert(c, Role::Assistant, "", MessageStatus::Streaming, Some("m"))
+        })
+        .unwrap();
+    assert_eq!(store.with(|c| messages::mark_interrupted(c)).unwrap(), 0);
+    let page = store.with(|c| messages::page(c, None, 5)).unwrap();
+    assert_eq!(
+        page.iter().map(|m| m.content.as_str()).collect::<Vec<_>>(),
+        ["Are you there?"]
+    );
+}
+
+#[test]
 fn edited_text_is_what_search_finds() {
     let (_dir, store) = fresh();
     let m = store
