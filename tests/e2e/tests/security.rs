@@ -292,6 +292,7 @@ fn hostile_diary(day: &str, at: i64) -> DiaryFile {
         reflection: p[half..].join(" "),
         writing: false,
         problem: None,
+        letter_id: None,
     };
     DiaryFile {
         format: "hearth-diary".into(),
