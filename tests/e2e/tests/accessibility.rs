@@ -301,6 +301,18 @@ async fn arrow_to(app: &App, step: &str, key: Key, selector: &str, limit: usize)
     assert_focus(app, step, selector).await;
 }
 
+/// Waits until `selector` has the focus.
+async fn wait_until_focused(app: &App, selector: &str) {
+    let deadline = std::time::Instant::now() + hearth_e2e::READY_PATIENCE;
+    while !focus(app, selector).await.matches {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{selector} never took the focus"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+}
+
 /// Empties the focused field with Backspace, as a person would.
 async fn erase(app: &App) {
     let length = app
@@ -320,15 +332,16 @@ async fn first_run_a_conversation_a_letter_and_the_diary_on_the_keyboard_alone()
     let data = tempfile::tempdir().unwrap();
     let app = App::launch(&display, data.path()).await;
 
-    // First run: the step's title takes the focus; Tab reaches the
+    // First run: the step's title takes the focus, so a screen reader reads
+    // it first (a heading, not a control: it shows no ring); Tab reaches the
     // providers, the arrows choose one, the fields take words.
     app.find("#first-run[data-step='provider']").await;
-    assert_focus(&app, "first run opens", "#step-title").await;
+    wait_until_focused(&app, "#step-title").await;
     tab_to(&app, "to the providers", "input[name='provider-kind']", 10).await;
     arrow_to(
         &app,
         "choose Ollama",
-        Key::Down,
+        Key::Up,
         "input[name='provider-kind'][value='ollama']",
         4,
     )
