@@ -386,7 +386,7 @@ async fn first_run_a_conversation_a_letter_and_the_diary_on_the_keyboard_alone()
     app.find("main[data-view='conversation']").await;
     tab_to(&app, "to the composer", "#composer-input", 20).await;
     server.script([
-        Step::reply(["Lisbon in June! Tell me more."]),
+        Step::reply(["Lisbon in June! There is [a guide](https://example.org/lisbon)."]),
         Step::reply([r#"{"memories": []}"#]),
         Step::reply([r#"{"title": "Amy's wedding", "reflection": "His sister is getting married.", "tags": []}"#]),
     ]);
@@ -396,6 +396,33 @@ async fn first_run_a_conversation_a_letter_and_the_diary_on_the_keyboard_alone()
         t.len() == 3 && t.iter().all(|m| m.status == "complete")
     })
     .await;
+    // A link in the companion's words: Enter asks first, in a dialog that
+    // keeps the focus; Escape closes it, and the focus is back on the link.
+    let link = "#thread a[href='https://example.org/lisbon']";
+    shift_tab_to(&app, "back to the link in the reply", link, 8).await;
+    press_key(&app, Key::Enter).await;
+    app.find("dialog.link-guard[open]").await;
+    assert_focus(&app, "the link dialog opens", "dialog.link-guard button").await;
+    for _ in 0..3 {
+        press_key(&app, Key::Tab).await;
+        assert_focus(
+            &app,
+            "Tab stays in the link dialog",
+            "dialog.link-guard button",
+        )
+        .await;
+    }
+    chord(&app, Key::Shift, Key::Tab).await;
+    assert_focus(
+        &app,
+        "Shift+Tab stays in the link dialog",
+        "dialog.link-guard button",
+    )
+    .await;
+    press_key(&app, Key::Escape).await;
+    app.wait_gone("dialog.link-guard[open]").await;
+    assert_focus(&app, "Escape gives the focus back to the link", link).await;
+
     let mine = "li.message[data-role='user'] [data-action='keep']";
     shift_tab_to(
         &app,
