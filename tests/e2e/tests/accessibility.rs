@@ -266,6 +266,26 @@ async fn every_view_meets_wcag_21_aa_in_both_themes() {
         app.quit().await;
     }
 
+    // Met, but no model connected: what the conversation and the letters
+    // say then.
+    {
+        let unconnected = tempfile::tempdir().unwrap();
+        seed_persona(unconnected.path(), &test_persona());
+        let app = App::launch(&display, unconnected.path()).await;
+        for theme in ["light", "dark"] {
+            open_view(&app, "settings").await;
+            click(&app, &format!("label[data-theme-option='{theme}']")).await;
+            app.find(&format!("html[data-theme='{theme}']")).await;
+            open_view(&app, "conversation").await;
+            app.find("#composer-input").await;
+            audits.push(audit(&app, &format!("conversation, no model ({theme})")).await);
+            open_view(&app, "letters").await;
+            app.find("#letters [data-action='new-letter']").await;
+            audits.push(audit(&app, &format!("letters, no model ({theme})")).await);
+        }
+        app.quit().await;
+    }
+
     // Then a journal with something in every view, light then dark.
     let data = tempfile::tempdir().unwrap();
     seed_everything(data.path(), &server);
