@@ -5,6 +5,8 @@
 //! killed when its guard drops, so nothing is left behind when a test passes,
 //! fails or panics.
 
+pub mod a11y;
+
 use std::io::{BufRead, BufReader};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
