@@ -63,7 +63,7 @@ hearth_commands! {
     local::download_model,
     local::pause_model_download,
     local::cancel_model_download,
-    diary::diary_timeline, diary::diary_calendar, diary::on_this_day, diary::diary_facets,
+    diary::watch_diary, diary::diary_timeline, diary::diary_calendar, diary::on_this_day, diary::diary_facets,
     diary::diary_day, diary::update_diary_entry, diary::update_moment, diary::set_favourite,
     diary::delete_diary_item, diary::restore_diary_item, diary::rewrite_diary_day,
     diary::rewrite_moment, diary::search_everything, diary::choose_export_folder,

@@ -11,10 +11,27 @@ use hearth_core::store::forget::ForgottenDay;
 use hearth_core::store::moments::Moment;
 use hearth_core::store::search::FoundGroup;
 use tauri::State;
+use tauri::ipc::Channel;
 
 use crate::state::AppState;
 
 /// Entries and moments, newest first, `limit` after skipping `offset`.
+/// Tells `on_change` each time the diary changes in the background (an
+/// entry written, a moment reflected on), until the window stops listening.
+#[tauri::command]
+#[specta::specta]
+pub fn watch_diary(state: State<'_, AppState>, on_change: Channel<u32>) {
+    let mut changes = state.watch_diary();
+    tauri::async_runtime::spawn(async move {
+        while changes.changed().await.is_ok() {
+            let n = *changes.borrow_and_update();
+            if on_change.send(n as u32).is_err() {
+                break;
+            }
+        }
+    });
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn diary_timeline(

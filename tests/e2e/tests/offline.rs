@@ -241,9 +241,32 @@ async fn on_the_built_in_model_a_day_that_is_over_gets_a_diary_entry_in_the_wind
     let display = Display::start();
     let app = App::launch(&display, data.path()).await;
 
-    // At start-up the day that is over is written about, in the background.
+    // At start-up the day that is over is written about, in the background,
+    // and the Diary shows it once written.
     click(&app, "nav button[data-view='diary']").await;
-    app.find_within(".card.entry", MODEL_PATIENCE).await;
+    let deadline = std::time::Instant::now() + MODEL_PATIENCE;
+    loop {
+        let written: Option<(String, String)> = read_journal(data.path())
+            .query_row(
+                "SELECT state, coalesce(reason, '') FROM diary_days WHERE day = ?1",
+                [&yesterday],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .ok();
+        if written
+            .as_ref()
+            .is_some_and(|(state, _)| state == "written")
+        {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no entry for {yesterday} within {MODEL_PATIENCE:?}: {written:?}\n{}",
+            app.log()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    app.find(".card.entry").await;
     click(&app, ".card.entry").await;
     app.find(&format!(".reader[data-day='{yesterday}'] .entry h3"))
         .await;

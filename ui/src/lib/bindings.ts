@@ -627,7 +627,12 @@ async cancelModelDownload(id: string) : Promise<Result<null, AppError>> {
 },
 /**
  * Entries and moments, newest first, `limit` after skipping `offset`.
+ * Tells `on_change` each time the diary changes in the background (an
+ * entry written, a moment reflected on), until the window stops listening.
  */
+async watchDiary(onChange: TAURI_CHANNEL<number>) : Promise<void> {
+    await TAURI_INVOKE("watch_diary", { onChange });
+},
 async diaryTimeline(filter: Filter, offset: number, limit: number) : Promise<Result<Item[], AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("diary_timeline", { filter, offset, limit }) };

@@ -67,6 +67,16 @@ fn refused(e: Refused) -> AppError {
 }
 
 impl Hearth {
+    /// Follows the diary's changes made in the background: the value counts
+    /// them, and changes after each.
+    pub fn watch_diary(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.diary_changes.subscribe()
+    }
+
+    fn diary_changed(&self) {
+        self.diary_changes.send_modify(|n| *n += 1);
+    }
+
     // ---- writing ---------------------------------------------------------
 
     /// Queues the entries of the days that are over and not written yet,
@@ -97,6 +107,7 @@ impl Hearth {
                 for moment_id in to_reflect {
                     self.queue(&Job::Reflect { moment_id });
                 }
+                self.diary_changed();
             }
             Err(e) => tracing::warn!("could not look for days to write about: {e}"),
         }
@@ -139,6 +150,12 @@ impl Hearth {
     /// The reflection job: a kept moment's title and reflection, in the
     /// companion's voice. A moment the user changed meanwhile is left as is.
     pub(super) async fn reflect_job(&self, id: i64, cancel: &CancellationToken) -> Outcome {
+        let outcome = self.reflect_on(id, cancel).await;
+        self.diary_changed();
+        outcome
+    }
+
+    async fn reflect_on(&self, id: i64, cancel: &CancellationToken) -> Outcome {
         let found = self
             .journal(move |s| {
                 s.with(|c| {
@@ -237,6 +254,12 @@ impl Hearth {
         offset: i32,
         cancel: &CancellationToken,
     ) -> Outcome {
+        let outcome = self.write_about(day, offset, cancel).await;
+        self.diary_changed();
+        outcome
+    }
+
+    async fn write_about(&self, day: &str, offset: i32, cancel: &CancellationToken) -> Outcome {
         let d = day.to_owned();
         let found = self
             .journal(move |s| {

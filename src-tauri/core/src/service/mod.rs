@@ -94,6 +94,9 @@ pub struct Hearth {
     /// Whether the background work was started (`Some`) and has queued what
     /// was due at start-up (`Some(true)`).
     background: tokio::sync::watch::Sender<Option<bool>>,
+    /// Counts the diary's changes made in the background (an entry written,
+    /// a moment reflected on, a day queued), for the window to follow.
+    diary_changes: tokio::sync::watch::Sender<u64>,
 }
 
 impl std::fmt::Debug for Hearth {
@@ -147,6 +150,7 @@ impl Hearth {
             ollama_seen: Mutex::new(None),
             embedded_until: Mutex::new(None),
             background: tokio::sync::watch::Sender::new(None),
+            diary_changes: tokio::sync::watch::Sender::new(0),
         })
     }
 
