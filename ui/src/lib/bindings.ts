@@ -1069,7 +1069,7 @@ export type FoundGroup = { kind: FoundKind; hits: Found[] }
 /**
  * What a search result is.
  */
-export type FoundKind = "entry" | "moment" | "message"
+export type FoundKind = "entry" | "moment" | "letter" | "message"
 /**
  * A handwriting font bundled with Hearth (each under the SIL Open Font
  * Licence; its licence file lies beside it in `core/fonts/`).

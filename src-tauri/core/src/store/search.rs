@@ -1,5 +1,5 @@
-//! Searching everything at once: diary entries, moments and messages (a
-//! new kind, such as letters, adds a [`FoundKind`] and one query).
+//! Searching everything at once: diary entries, moments, letters and
+//! messages (a new kind adds a [`FoundKind`] and one query).
 //!
 //! The user's words become a safe FTS5 query ([`super::fts`]): every word
 //! must appear, each also as the start of a longer word. Matches are marked
@@ -18,6 +18,7 @@ use super::moments::local_day;
 pub enum FoundKind {
     Entry,
     Moment,
+    Letter,
     Message,
 }
 
@@ -27,9 +28,11 @@ pub enum FoundKind {
 pub struct Found {
     pub kind: FoundKind,
     pub id: i64,
-    /// The local day it belongs to, `YYYY-MM-DD`.
+    /// The local day it belongs to, `YYYY-MM-DD` (a letter's is the day it
+    /// was last written).
     pub day: String,
-    /// The title with matches marked (a message's is empty).
+    /// The title with matches marked (a message's is empty; a letter's is
+    /// its recipient, then its occasion when it has one).
     pub title: String,
     /// A few words around the match, matches marked.
     pub excerpt: String,
@@ -73,7 +76,7 @@ fn query_for(text: &str) -> Option<String> {
 }
 
 /// Searches every kind for `text`; groups with no hit are left out. Diary
-/// entries come best match first; moments and messages, which may number
+/// entries and letters come best match first; moments and messages, which may number
 /// 10^5 and 10^6, newest first: FTS5 then reads matches in id order and stops
 /// at the limit, where ranking would score every match of a common word
 /// (about 1 s at 10^6 messages; see `benches/search.rs`).
@@ -89,6 +92,10 @@ pub fn everything(
     let groups = [
         (FoundKind::Entry, entries(conn, &q, per_kind)?),
         (FoundKind::Moment, moments(conn, &q, per_kind)?),
+        (
+            FoundKind::Letter,
+            letters(conn, &q, per_kind, offset_minutes)?,
+        ),
         (
             FoundKind::Message,
             messages(conn, &q, per_kind, offset_minutes)?,
@@ -132,6 +139,38 @@ fn moments(conn: &Connection, q: &str, limit: u32) -> rusqlite::Result<Vec<Found
          FROM hits JOIN moments m ON m.id = hits.rowid ORDER BY m.id DESC",
     )?
     .query_map(params![q, limit], |r| found(FoundKind::Moment, r, None))?
+    .collect()
+}
+
+fn letters(
+    conn: &Connection,
+    q: &str,
+    limit: u32,
+    offset_minutes: i32,
+) -> rusqlite::Result<Vec<Found>> {
+    // The letter as it stands on the desk now (not its older versions).
+    conn.prepare_cached(
+        "WITH hits AS (
+            SELECT rowid, rank,
+                   highlight(letters_fts, 0, char(2), char(3)) AS recipient,
+                   highlight(letters_fts, 1, char(2), char(3)) AS occasion,
+                   snippet(letters_fts, 2, char(2), char(3), '…', 24) AS excerpt
+            FROM letters_fts WHERE letters_fts MATCH ?1 ORDER BY rank LIMIT ?2)
+         SELECT l.id, l.updated_at,
+                hits.recipient || iif(hits.occasion = '', '', ' · ' || hits.occasion),
+                hits.excerpt, l.created_at
+         FROM hits JOIN letters l ON l.id = hits.rowid ORDER BY hits.rank",
+    )?
+    .query_map(params![q, limit], |r| {
+        Ok(Found {
+            kind: FoundKind::Letter,
+            id: r.get(0)?,
+            day: local_day(r.get(1)?, offset_minutes),
+            title: r.get(2)?,
+            excerpt: r.get(3)?,
+            created_at: r.get(4)?,
+        })
+    })?
     .collect()
 }
 
