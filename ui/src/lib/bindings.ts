@@ -1051,11 +1051,13 @@ export type Filter = { favourites: boolean; tag: string | null; person: string |
  */
 export type Found = { kind: FoundKind; id: number; 
 /**
- * The local day it belongs to, `YYYY-MM-DD`.
+ * The local day it belongs to, `YYYY-MM-DD` (a letter's is the day it
+ * was last written).
  */
 day: string; 
 /**
- * The title with matches marked (a message's is empty).
+ * The title with matches marked (a message's is empty; a letter's is
+ * its recipient, then its occasion when it has one).
  */
 title: string; 
 /**
