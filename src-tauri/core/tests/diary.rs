@@ -10,6 +10,7 @@ use hearth_core::diary::export::ExportFormat;
 use hearth_core::providers::{ProviderConfig, ProviderKind};
 use hearth_core::service::{ItemRef, TurnStart};
 use hearth_core::store::diary::{self, EntryDraft, Filter, Item};
+use hearth_core::store::letters::{LetterBrief, LetterLength};
 use hearth_core::store::messages::{self, MessageStatus, Role};
 use hearth_core::store::persona::Persona;
 use hearth_core::store::search::FoundKind;
@@ -432,6 +433,30 @@ async fn search_takes_any_text_and_marks_the_words_found() {
             )
         })
         .unwrap();
+    let letter = h
+        .create_letter(LetterBrief {
+            person_id: None,
+            recipient: "Amy".into(),
+            occasion: "Her wedding".into(),
+            carry: "".into(),
+            weave: vec![],
+            tone: "tender".into(),
+            length: LetterLength::Short,
+            signature: "Theodore".into(),
+        })
+        .await
+        .unwrap()
+        .letter
+        .id;
+    h.save_letter_text(letter, "Dear Amy, the lake was still.".into())
+        .await
+        .unwrap();
+    h.save_letter_text(
+        letter,
+        "Dear Amy, your wedding by the lake made me glad.".into(),
+    )
+    .await
+    .unwrap();
     let strange = [
         "\"",
         "AND",
@@ -457,7 +482,7 @@ async fn search_takes_any_text_and_marks_the_words_found() {
     let long = "lake wedding ".repeat(1_000);
     assert!(long.len() > 10_000);
     let found = h.search_everything(long).await.unwrap();
-    assert_eq!(found.len(), 3, "10 KB of words still finds every kind");
+    assert_eq!(found.len(), 4, "10 KB of words still finds every kind");
     assert_eq!(
         h.search_everything("'; DROP TABLE moments; --".into())
             .await
@@ -476,7 +501,12 @@ async fn search_takes_any_text_and_marks_the_words_found() {
     let kinds: Vec<FoundKind> = found.iter().map(|g| g.kind).collect();
     assert_eq!(
         kinds,
-        [FoundKind::Entry, FoundKind::Moment, FoundKind::Message]
+        [
+            FoundKind::Entry,
+            FoundKind::Moment,
+            FoundKind::Letter,
+            FoundKind::Message
+        ]
     );
     let entry = &found[0].hits[0];
     assert_eq!(entry.title, "A \u{2}wedding\u{3}");
@@ -487,7 +517,17 @@ async fn search_takes_any_text_and_marks_the_words_found() {
         "{:?}: marked with control characters, the text as it was",
         entry.excerpt
     );
-    assert!(found[2].hits[0].excerpt.contains("\u{2}wedding\u{3}"));
+    let letter_hit = &found[2].hits[0];
+    assert_eq!(letter_hit.id, letter);
+    assert_eq!(letter_hit.title, "Amy · Her \u{2}wedding\u{3}");
+    assert!(
+        letter_hit
+            .excerpt
+            .contains("your \u{2}wedding\u{3} by the lake"),
+        "a letter's excerpt is its text as it stands now: {:?}",
+        letter_hit.excerpt
+    );
+    assert!(found[3].hits[0].excerpt.contains("\u{2}wedding\u{3}"));
     assert!(
         found[1].hits[0]
             .excerpt
@@ -495,7 +535,20 @@ async fn search_takes_any_text_and_marks_the_words_found() {
         "a moment's excerpt shows the words kept: {:?}",
         found[1].hits[0].excerpt
     );
-    assert_eq!(found[2].hits[0].id, id);
+    assert_eq!(found[3].hits[0].id, id);
+
+    // A letter is found by whom it is to, and only by the words it holds now.
+    let to_amy = h.search_everything("amy".into()).await.unwrap();
+    let letters = to_amy.iter().find(|g| g.kind == FoundKind::Letter).unwrap();
+    assert_eq!(letters.hits[0].title, "\u{2}Amy\u{3} · Her wedding");
+    assert!(
+        h.search_everything("still".into())
+            .await
+            .unwrap()
+            .iter()
+            .all(|g| g.kind != FoundKind::Letter),
+        "words the letter no longer holds do not find it"
+    );
 }
 
 #[tokio::test]

@@ -1,12 +1,13 @@
 //! Letters in the real window against the fake provider: from "New letter"
 //! through the companion's questions, a streamed draft, a revision, the
 //! versions and a diff, the preview on paper in each handwriting font, to a
-//! PDF on disk; in light and dark.
+//! PDF on disk, and back to the desk through search; in light and dark.
 
+use fantoccini::key::Key;
 use hearth_core::letters::paper::HandFont;
 use hearth_e2e::{
-    App, Display, click, open_journal, read_journal, seed_ollama, seed_persona, test_persona,
-    text_of, type_into, wait_for_text, wait_until,
+    App, Display, click, open_journal, press, read_journal, seed_ollama, seed_persona,
+    test_persona, text_of, type_into, wait_for_text, wait_until,
 };
 use hearth_fake_provider::{FakeProvider, Format, Step};
 
@@ -171,6 +172,32 @@ async fn a_letter_from_new_letter_to_a_pdf_on_disk() {
         .with(|c| c.query_row("SELECT body FROM letters", [], |r| r.get(0)))
         .unwrap();
     assert_eq!(body, warmer);
+
+    // Found from anywhere through search (Ctrl+K), the words marked, and
+    // opened in place: at the desk, as it stands now.
+    click(&app, "nav button[data-view='conversation']").await;
+    press(
+        &app,
+        "#composer-input",
+        &format!("{}k", char::from(Key::Control)),
+    )
+    .await;
+    type_into(&app, "#search-everything", "june").await;
+    let hit = format!("#search-palette .hit[data-kind='letter'][data-id='{letter_id}']");
+    wait_for_text(&app, &format!("{hit} .title"), "To Mum · Her birthday").await;
+    let marked = app
+        .eval(&format!(
+            "return [...document.querySelectorAll({:?})].map((m) => m.textContent)",
+            format!("{hit} mark")
+        ))
+        .await;
+    assert_eq!(marked, serde_json::json!(["June"]));
+    app.screenshot("letters-search").await;
+    click(&app, &hit).await;
+    app.wait_gone("#search-palette").await;
+    app.find("main[data-view='letters']").await;
+    wait_for_text(&app, ".desk-head h1", "To Mum · Her birthday").await;
+    wait_for_value(&app, "#letter-body", warmer).await;
 
     // Dark: the desk and the paper.
     choose_theme(&app, "dark").await;

@@ -1115,11 +1115,13 @@ export type ForgottenDay = { messages: number; memories: number; moments: number
  */
 export type Found = { kind: FoundKind; id: number; 
 /**
- * The local day it belongs to, `YYYY-MM-DD`.
+ * The local day it belongs to, `YYYY-MM-DD` (a letter's is the day it
+ * was last written).
  */
 day: string; 
 /**
- * The title with matches marked (a message's is empty).
+ * The title with matches marked (a message's is empty; a letter's is
+ * its recipient, then its occasion when it has one).
  */
 title: string; 
 /**
@@ -1133,7 +1135,7 @@ export type FoundGroup = { kind: FoundKind; hits: Found[] }
 /**
  * What a search result is.
  */
-export type FoundKind = "entry" | "moment" | "message"
+export type FoundKind = "entry" | "moment" | "letter" | "message"
 /**
  * A handwriting font bundled with Hearth (each under the SIL Open Font
  * Licence; its licence file lies beside it in `core/fonts/`).

@@ -7,7 +7,7 @@ import {
   parseNames,
   preview,
   splitMarks,
-  targetOf,
+  placeOf,
   timelineRows,
   unmarked,
 } from './diary';
@@ -123,9 +123,16 @@ describe('search', () => {
     expect(isSearchShortcut(key('j', { ctrlKey: true }), false)).toBe(false);
   });
 
-  it('opens a message at its day, scrolled to it, and an item in place', () => {
+  it('opens a message at its day, scrolled to it, an item in place and a letter at the desk', () => {
     const base = { day: '2026-11-29', title: '', excerpt: '', createdAt: 0 };
-    expect(targetOf({ ...base, kind: 'message', id: 7 })).toEqual({ day: '2026-11-29', messageId: 7 });
-    expect(targetOf({ ...base, kind: 'moment', id: 3 })).toEqual({ day: '2026-11-29', item: { kind: 'moment', id: 3 } });
+    expect(placeOf({ ...base, kind: 'message', id: 7 })).toEqual({
+      view: 'diary',
+      target: { day: '2026-11-29', messageId: 7 },
+    });
+    expect(placeOf({ ...base, kind: 'moment', id: 3 })).toEqual({
+      view: 'diary',
+      target: { day: '2026-11-29', item: { kind: 'moment', id: 3 } },
+    });
+    expect(placeOf({ ...base, kind: 'letter', id: 5 })).toEqual({ view: 'letters', letterId: 5 });
   });
 });

@@ -119,6 +119,7 @@ export function momentDraftOf(m: { title: string; reflection: string; tags: stri
 export const KIND_LABELS: Record<FoundKind, string> = {
   entry: 'Diary entries',
   moment: 'Moments',
+  letter: 'Letters',
   message: 'Conversation',
 };
 
@@ -142,7 +143,16 @@ export interface DiaryTarget {
   item?: { kind: 'entry' | 'moment'; id: number } | null;
 }
 
-export function targetOf(found: Found): DiaryTarget {
-  if (found.kind === 'message') return { day: found.day, messageId: found.id };
-  return { day: found.day, item: { kind: found.kind, id: found.id } };
+/** Where a search result opens: a letter at the desk, anything else in the Diary. */
+export type Place = { view: 'letters'; letterId: number } | { view: 'diary'; target: DiaryTarget };
+
+export function placeOf(found: Found): Place {
+  switch (found.kind) {
+    case 'letter':
+      return { view: 'letters', letterId: found.id };
+    case 'message':
+      return { view: 'diary', target: { day: found.day, messageId: found.id } };
+    default:
+      return { view: 'diary', target: { day: found.day, item: { kind: found.kind, id: found.id } } };
+  }
 }

@@ -525,7 +525,7 @@ impl Hearth {
 
     // ---- search, export, import -----------------------------------------
 
-    /// Entries, moments and messages holding every word of `text`,
+    /// Entries, moments, letters and messages holding every word of `text`,
     /// grouped by kind, matches marked.
     pub async fn search_everything(&self, text: String) -> Result<Vec<FoundGroup>, AppError> {
         let offset = local_offset();

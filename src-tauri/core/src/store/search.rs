@@ -1,5 +1,5 @@
-//! Searching everything at once: diary entries, moments and messages (a
-//! new kind, such as letters, adds a [`FoundKind`] and one query).
+//! Searching everything at once: diary entries, moments, letters and
+//! messages (a new kind adds a [`FoundKind`] and one query).
 //!
 //! The user's words become a safe FTS5 query ([`super::fts`]): every word
 //! must appear, each also as the start of a longer word. Matches are marked
@@ -18,6 +18,7 @@ use super::moments::local_day;
 pub enum FoundKind {
     Entry,
     Moment,
+    Letter,
     Message,
 }
 
@@ -27,9 +28,11 @@ pub enum FoundKind {
 pub struct Found {
     pub kind: FoundKind,
     pub id: i64,
-    /// The local day it belongs to, `YYYY-MM-DD`.
+    /// The local day it belongs to, `YYYY-MM-DD` (a letter's is the day it
+    /// was last written).
     pub day: String,
-    /// The title with matches marked (a message's is empty).
+    /// The title with matches marked (a message's is empty; a letter's is
+    /// its recipient, then its occasion when it has one).
     pub title: String,
     /// A few words around the match, matches marked.
     pub excerpt: String,
@@ -49,34 +52,79 @@ pub struct FoundGroup {
 const MAX_WORDS: usize = 32;
 
 /// The shortest last word searched as the start of longer ones: a shorter
-/// prefix ("i", "th") stands for thousands of words, which is slow to read.
+/// prefix ("i", "th") stands for thousands of words, and reads as a word.
 const SHORTEST_PREFIX: usize = 3;
 
-/// The query for `text`: its first words, each a phrase; the last one, still
-/// being typed, also as the start of a longer word ("lak" finds "lake").
-fn query_for(text: &str) -> Option<String> {
+/// The longest last word always searched as the start of longer ones. The
+/// indexes keep prefix indexes of two to four letters (migration 9: a typed
+/// word is stemmed first, so "was" is the prefix "wa"), which FTS5 reads
+/// like a word, newest match first. A longer start has no prefix index:
+/// FTS5 would merge the whole list of every word so beginning, hundreds of
+/// thousands of rows for a common word over 10^6 messages.
+const LONGEST_INDEXED_PREFIX: usize = 4;
+
+/// What to search for a text: its first words, each a phrase, and the last
+/// one, perhaps still being typed, as typed and as the start of longer words
+/// ("lak" finds "lake").
+#[derive(Debug, PartialEq)]
+struct Query {
+    /// Every word as typed (stemming still finds "lakes" for "lake").
+    exact: String,
+    /// The last word also as a prefix, when it is long enough.
+    prefix: Option<String>,
+    /// Whether the prefix has a prefix index (it is short).
+    indexed: bool,
+}
+
+fn query_for(text: &str) -> Option<Query> {
     let words: Vec<&str> = fts::words(text).take(MAX_WORDS).collect();
     let (last, before) = words.split_last()?;
-    let mut q = fts::query(&before.join(" "), Combine::All).unwrap_or_default();
-    let last = if last.chars().count() >= SHORTEST_PREFIX {
-        fts::prefix_query(last, Combine::All)
-    } else {
-        fts::query(last, Combine::All)
+    let before = fts::query(&before.join(" "), Combine::All);
+    let join = |last: Option<String>| match (&before, last) {
+        (Some(b), Some(l)) => Some(format!("{b} {l}")),
+        (b, l) => l.or_else(|| b.clone()),
     };
-    if let Some(last) = last {
-        if !q.is_empty() {
-            q.push(' ');
+    let exact = join(fts::query(last, Combine::All))?;
+    let letters = last.chars().count();
+    let prefix = (letters >= SHORTEST_PREFIX)
+        .then(|| join(fts::prefix_query(last, Combine::All)))
+        .flatten();
+    Some(Query {
+        exact,
+        prefix,
+        indexed: letters <= LONGEST_INDEXED_PREFIX,
+    })
+}
+
+impl Query {
+    /// The FTS5 query for the index `table`. A short last word is searched
+    /// as a prefix through the prefix index. A longer one is taken as typed
+    /// when the index holds it so (a whole word: the matches anyone would
+    /// want first, found as fast as any word), and as the start of longer
+    /// words only when it does not (a word still being typed, whose longer
+    /// words are then few enough to read).
+    fn against(&self, conn: &Connection, table: &str) -> rusqlite::Result<&str> {
+        let Some(prefix) = &self.prefix else {
+            return Ok(&self.exact);
+        };
+        if self.indexed {
+            return Ok(prefix);
         }
-        q.push_str(&last);
+        let held = conn
+            .prepare_cached(&format!(
+                "SELECT EXISTS (SELECT 1 FROM {table} WHERE {table} MATCH ?1)"
+            ))?
+            .query_row([&self.exact], |r| r.get::<_, bool>(0))?;
+        Ok(if held { &self.exact } else { prefix })
     }
-    (!q.is_empty()).then_some(q)
 }
 
 /// Searches every kind for `text`; groups with no hit are left out. Diary
-/// entries come best match first; moments and messages, which may number
-/// 10^5 and 10^6, newest first: FTS5 then reads matches in id order and stops
-/// at the limit, where ranking would score every match of a common word
-/// (about 1 s at 10^6 messages; see `benches/search.rs`).
+/// entries and letters come best match first (among their newest
+/// [`RANKED`] matches); moments and messages, which
+/// may number 10^5 and 10^6, newest first: FTS5 then reads matches in id
+/// order and stops at the limit, where ranking would score every match of a
+/// common word (about 1 s at 10^6 messages; see `benches/search.rs`).
 pub fn everything(
     conn: &Connection,
     text: &str,
@@ -87,11 +135,31 @@ pub fn everything(
         return Ok(Vec::new());
     };
     let groups = [
-        (FoundKind::Entry, entries(conn, &q, per_kind)?),
-        (FoundKind::Moment, moments(conn, &q, per_kind)?),
+        (
+            FoundKind::Entry,
+            entries(conn, q.against(conn, "diary_fts")?, per_kind)?,
+        ),
+        (
+            FoundKind::Moment,
+            moments(conn, q.against(conn, "moments_fts")?, per_kind)?,
+        ),
+        (
+            FoundKind::Letter,
+            letters(
+                conn,
+                q.against(conn, "letters_fts")?,
+                per_kind,
+                offset_minutes,
+            )?,
+        ),
         (
             FoundKind::Message,
-            messages(conn, &q, per_kind, offset_minutes)?,
+            messages(
+                conn,
+                q.against(conn, "messages_fts")?,
+                per_kind,
+                offset_minutes,
+            )?,
         ),
     ];
     Ok(groups
@@ -101,17 +169,27 @@ pub fn everything(
         .collect())
 }
 
+/// The most matches of a kind ranked best first: the newest ones. Scoring
+/// a match reads every place its words stand, and a common word is in
+/// nearly every entry and letter (10 ms for 5,000 of them).
+const RANKED: u32 = 200;
+
 fn entries(conn: &Connection, q: &str, limit: u32) -> rusqlite::Result<Vec<Found>> {
-    // Rank and limit inside the FTS query; join the few winners afterwards.
-    conn.prepare_cached(
+    // Rank the newest matches and limit inside the FTS query; join the few
+    // winners afterwards.
+    conn.prepare_cached(&format!(
         "WITH hits AS (
             SELECT rowid, rank,
                    highlight(diary_fts, 0, char(2), char(3)) AS title,
                    snippet(diary_fts, 1, char(2), char(3), '…', 24) AS excerpt
-            FROM diary_fts WHERE diary_fts MATCH ?1 ORDER BY rank LIMIT ?2)
+            FROM diary_fts WHERE diary_fts MATCH ?1 AND rowid >= (
+                SELECT coalesce(min(rowid), 0) FROM (
+                    SELECT rowid FROM diary_fts WHERE diary_fts MATCH ?1
+                    ORDER BY rowid DESC LIMIT {RANKED}))
+            ORDER BY rank LIMIT ?2)
          SELECT e.id, e.day, hits.title, hits.excerpt, e.created_at
-         FROM hits JOIN diary_entries e ON e.id = hits.rowid ORDER BY hits.rank",
-    )?
+         FROM hits JOIN diary_entries e ON e.id = hits.rowid ORDER BY hits.rank"
+    ))?
     .query_map(params![q, limit], |r| found(FoundKind::Entry, r, None))?
     .collect()
 }
@@ -132,6 +210,42 @@ fn moments(conn: &Connection, q: &str, limit: u32) -> rusqlite::Result<Vec<Found
          FROM hits JOIN moments m ON m.id = hits.rowid ORDER BY m.id DESC",
     )?
     .query_map(params![q, limit], |r| found(FoundKind::Moment, r, None))?
+    .collect()
+}
+
+fn letters(
+    conn: &Connection,
+    q: &str,
+    limit: u32,
+    offset_minutes: i32,
+) -> rusqlite::Result<Vec<Found>> {
+    // The letter as it stands on the desk now (not its older versions).
+    conn.prepare_cached(&format!(
+        "WITH hits AS (
+            SELECT rowid, rank,
+                   highlight(letters_fts, 0, char(2), char(3)) AS recipient,
+                   highlight(letters_fts, 1, char(2), char(3)) AS occasion,
+                   snippet(letters_fts, 2, char(2), char(3), '…', 24) AS excerpt
+            FROM letters_fts WHERE letters_fts MATCH ?1 AND rowid >= (
+                SELECT coalesce(min(rowid), 0) FROM (
+                    SELECT rowid FROM letters_fts WHERE letters_fts MATCH ?1
+                    ORDER BY rowid DESC LIMIT {RANKED}))
+            ORDER BY rank LIMIT ?2)
+         SELECT l.id, l.updated_at,
+                hits.recipient || iif(hits.occasion = '', '', ' · ' || hits.occasion),
+                hits.excerpt, l.created_at
+         FROM hits JOIN letters l ON l.id = hits.rowid ORDER BY hits.rank"
+    ))?
+    .query_map(params![q, limit], |r| {
+        Ok(Found {
+            kind: FoundKind::Letter,
+            id: r.get(0)?,
+            day: local_day(r.get(1)?, offset_minutes),
+            title: r.get(2)?,
+            excerpt: r.get(3)?,
+            created_at: r.get(4)?,
+        })
+    })?
     .collect()
 }
 
@@ -181,14 +295,45 @@ mod tests {
     fn long_text_is_cut_to_its_first_words() {
         let text = "word ".repeat(5_000);
         let q = query_for(&text).unwrap();
-        assert_eq!(q.matches("\"word\"").count(), MAX_WORDS);
+        assert_eq!(q.exact.matches("\"word\"").count(), MAX_WORDS);
         assert_eq!(query_for("  ( * \" "), None);
     }
 
     #[test]
     fn only_the_last_word_of_three_letters_or_more_is_a_prefix() {
-        assert_eq!(query_for("the lak").as_deref(), Some(r#""the" "lak"*"#));
-        assert_eq!(query_for("lake i").as_deref(), Some(r#""lake" "i""#));
-        assert_eq!(query_for("OR NOT (").as_deref(), Some(r#""OR" "NOT"*"#));
+        let q = |text| query_for(text).unwrap();
+        assert_eq!(q("the lak").prefix.as_deref(), Some(r#""the" "lak"*"#));
+        assert_eq!(q("the lak").exact, r#""the" "lak""#);
+        assert!(q("the lak").indexed);
+        assert_eq!(q("lake i").prefix, None);
+        assert_eq!(q("lake i").exact, r#""lake" "i""#);
+        assert_eq!(q("OR NOT (").prefix.as_deref(), Some(r#""OR" "NOT"*"#));
+        assert!(!q("wedding").indexed);
+    }
+
+    #[test]
+    fn a_long_last_word_is_taken_as_typed_when_the_index_holds_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = crate::store::Store::open(dir.path().join("journal.db")).unwrap();
+        store
+            .with(|c| {
+                c.execute(
+                    "INSERT INTO letters (recipient, body, created_at, updated_at)
+                     VALUES ('Amy', 'Your wedding by the lakeside', 0, 0)",
+                    [],
+                )?;
+                let q = |text| query_for(text).unwrap();
+                let wedding = q("wedding");
+                assert_eq!(wedding.against(c, "letters_fts")?, r#""wedding""#);
+                let typing = q("lakesi");
+                assert_eq!(typing.against(c, "letters_fts")?, r#""lakesi"*"#);
+                let short = q("lak");
+                assert_eq!(short.against(c, "letters_fts")?, r#""lak"*"#);
+                let found = everything(c, "lakesi", 20, 0)?;
+                assert_eq!(found[0].kind, FoundKind::Letter);
+                assert!(found[0].hits[0].excerpt.contains("\u{2}lakeside\u{3}"));
+                Ok(())
+            })
+            .unwrap();
     }
 }

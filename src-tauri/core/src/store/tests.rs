@@ -495,3 +495,52 @@ fn vectors_of_schema_3_give_way_to_compact_ones_and_their_texts_are_embedded_aga
         })
         .unwrap();
 }
+
+#[test]
+fn search_indexes_made_anew_with_prefixes_keep_old_words_and_delete_securely() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DATABASE_FILE);
+    {
+        let (store, _) = Store::open_with(&path, &migrations::ALL[..8]).unwrap();
+        store
+            .with(|c| {
+                c.execute_batch(
+                    "INSERT INTO messages (role, content, status, created_at)
+                     VALUES ('user', 'The lake house in June', 'complete', 0);
+                     INSERT INTO letters (recipient, body, created_at, updated_at)
+                     VALUES ('Mum', 'The lake in June', 0, 0);",
+                )
+            })
+            .unwrap();
+    }
+    let (store, report) = Store::open(&path).unwrap();
+    assert_eq!(report.found_version, 8);
+    let found = store.with(|c| search::everything(c, "lak", 20, 0)).unwrap();
+    let kinds: Vec<_> = found.iter().map(|g| g.kind).collect();
+    assert_eq!(
+        kinds,
+        [search::FoundKind::Letter, search::FoundKind::Message],
+        "what was written before is in the new indexes"
+    );
+    store
+        .with(|c| {
+            let tables: Vec<String> = c
+                .prepare(
+                    "SELECT name FROM sqlite_schema
+                     WHERE sql LIKE 'CREATE VIRTUAL TABLE%USING fts5%'",
+                )?
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            assert_eq!(tables.len(), 5, "{tables:?}");
+            for t in tables {
+                let secure: i64 = c.query_row(
+                    &format!("SELECT v FROM \"{t}_config\" WHERE k = 'secure-delete'"),
+                    [],
+                    |r| r.get(0),
+                )?;
+                assert_eq!(secure, 1, "{t} must delete securely");
+            }
+            Ok(())
+        })
+        .unwrap();
+}
