@@ -28,6 +28,7 @@ pub enum ErrorCode {
     IdleTimeout,
     Dropped,
     Malformed,
+    TooLong,
     Cancelled,
     /// No model provider is set up yet.
     NoProvider,

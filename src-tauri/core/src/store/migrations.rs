@@ -16,6 +16,7 @@ pub(super) const ALL: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0006_forgetting.sql")),
     M::up(include_str!("../../migrations/0007_letters.sql")),
     M::up(include_str!("../../migrations/0008_diary.sql")),
+    M::up(include_str!("../../migrations/0010_message_tokens.sql")),
 ];
 
 /// The schema version this build writes.

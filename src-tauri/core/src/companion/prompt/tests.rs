@@ -86,9 +86,12 @@ fn input<'a>(
         memories,
         recalled,
         recent,
+        counts: &NO_COUNTS,
         budget: Budget::for_context(context),
     }
 }
+
+static NO_COUNTS: std::sync::LazyLock<HashMap<i64, u32>> = std::sync::LazyLock::new(HashMap::new);
 
 #[test]
 fn the_system_text_holds_persona_date_memories_then_recalled_moments_in_that_order() {
