@@ -398,3 +398,29 @@ fn gguf_headers_never_panic() {
         }
     }
 }
+
+/// What the fuzzing found: a tensor of three dimensions, one of them zero,
+/// whose other two multiply past u64 (candle's element count overflowed).
+#[test]
+fn a_tensor_whose_dimensions_overflow_is_refused_not_a_panic() {
+    let mut header = Vec::new();
+    header.extend(b"GGUF");
+    header.extend(2u32.to_le_bytes());
+    header.extend(1u64.to_le_bytes()); // one tensor
+    header.extend(0u64.to_le_bytes()); // no metadata
+    header.extend(8u64.to_le_bytes());
+    header.extend(b"a.weight");
+    header.extend(3u32.to_le_bytes());
+    for dim in [0, 0x6769_6577_2e61_0000, 1 << 41] {
+        header.extend(u64::to_le_bytes(dim));
+    }
+    header.extend(0u32.to_le_bytes()); // F32
+    header.extend(0u64.to_le_bytes()); // offset
+    header.resize(header.len() + 64, 0);
+    let read = crate::local::models::read_header(
+        &mut Cursor::new(header.as_slice()),
+        std::path::Path::new("big.gguf"),
+    );
+    let error = read.expect_err("no model has such a tensor").to_string();
+    assert!(error.contains("larger than any model"), "{error}");
+}

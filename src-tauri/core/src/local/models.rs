@@ -388,10 +388,12 @@ mod header {
             if dims > 4 {
                 return Err(format!("a tensor of {dims} dimensions"));
             }
+            // Zero dimensions count as one: candle multiplies them in any
+            // order, so no partial product may overflow either.
             let mut elements: u64 = 1;
             for _ in 0..dims {
                 elements = elements
-                    .checked_mul(w.u64()?)
+                    .checked_mul(w.u64()?.max(1))
                     .filter(|n| *n <= MAX_ELEMENTS)
                     .ok_or("a tensor larger than any model's")?;
             }
