@@ -186,11 +186,11 @@ fn read(kind: ProviderKind, chunks: &[&[u8]], max_frame: usize) -> Read {
         usage: Usage::default(),
         error: None,
     };
-    let last = chunks.len();
-    for i in 0..=last {
-        let ended = i == last;
-        if !ended {
-            deframer.feed(chunks[i]);
+    // Each chunk, then the end of the body.
+    for chunk in chunks.iter().map(Some).chain([None]) {
+        let ended = chunk.is_none();
+        if let Some(chunk) = chunk {
+            deframer.feed(chunk);
         }
         while let Some(frame) = deframer.next(ended) {
             let decoded = frame.and_then(|(event, data)| {
