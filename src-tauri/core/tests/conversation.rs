@@ -233,6 +233,35 @@ async fn a_200_kb_message_is_stored_whole_and_sent_within_the_context() {
     assert!(last.len() < huge.len() / 4, "{}", last.len());
 }
 
+#[test]
+fn a_message_past_the_cap_or_holding_a_nul_is_refused_with_a_sentence_and_nothing_stored() {
+    let (_dir, store) = journal();
+    let huge = "a".repeat(turn::MAX_MESSAGE_BYTES + 1);
+    let e = store
+        .run(|c| turn::begin(c, Start::Send(&huge), "m"))
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidInput);
+    assert!(
+        e.message.contains("1000 KB") && e.message.contains("still here"),
+        "{}",
+        e.message
+    );
+    let e = store
+        .run(|c| turn::begin(c, Start::Send("nul \0 inside"), "m"))
+        .unwrap_err();
+    assert!(e.message.contains("NUL"), "{}", e.message);
+    assert!(
+        conversation(&store).is_empty(),
+        "a refused message stores nothing"
+    );
+    // At the cap, a message is taken whole.
+    let at_cap = "a".repeat(turn::MAX_MESSAGE_BYTES);
+    let t = store
+        .run(|c| turn::begin(c, Start::Send(&at_cap), "m"))
+        .unwrap();
+    assert_eq!(t.user.content.len(), turn::MAX_MESSAGE_BYTES);
+}
+
 #[tokio::test]
 async fn a_200_kb_word_is_counted_once_not_again_on_every_later_turn() {
     let (_dir, store) = journal();
