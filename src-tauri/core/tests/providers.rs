@@ -454,7 +454,13 @@ async fn a_line_that_never_ends_stops_at_the_frame_cap() {
         server.script([Step::EndlessLine {
             chunks: vec!["Before ".into(), "the flood.".into()],
         }]);
-        let (deltas, failure) = stream_bounded(&server, kind, limits()).await;
+        // No frame comes while the line grows: the idle timeout must not
+        // stop it first on a busy machine.
+        let limits = Limits {
+            idle: Duration::from_secs(30),
+            ..limits()
+        };
+        let (deltas, failure) = stream_bounded(&server, kind, limits).await;
         assert_eq!(failure.error.kind, ProviderErrorKind::TooLong, "{kind:?}");
         assert!(
             failure.error.message.contains("4 MB"),
