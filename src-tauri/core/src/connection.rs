@@ -270,6 +270,7 @@ impl From<ProviderError> for AppError {
             ProviderErrorKind::IdleTimeout => C::IdleTimeout,
             ProviderErrorKind::Dropped => C::Dropped,
             ProviderErrorKind::Malformed => C::Malformed,
+            ProviderErrorKind::TooLong => C::TooLong,
             ProviderErrorKind::Cancelled => C::Cancelled,
             ProviderErrorKind::Misconfigured => C::InvalidInput,
         };

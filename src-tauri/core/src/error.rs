@@ -32,6 +32,7 @@ pub enum ErrorCode {
     IdleTimeout,
     Dropped,
     Malformed,
+    TooLong,
     Cancelled,
     /// No model provider is set up yet.
     NoProvider,

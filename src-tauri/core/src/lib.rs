@@ -17,6 +17,9 @@ pub mod secrets;
 pub mod service;
 pub mod store;
 
+#[cfg(test)]
+mod fuzz;
+
 pub use error::{AppError, ErrorCode};
 pub use service::{Hearth, Options};
 

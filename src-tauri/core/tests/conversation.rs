@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use chrono::{FixedOffset, TimeZone};
 use hearth_core::companion::prompt::Budget;
+use hearth_core::companion::tokens;
 use hearth_core::companion::turn::{self, Start};
 use hearth_core::generation::Model;
 use hearth_core::memory::remember;
@@ -56,6 +57,7 @@ fn provider_for(server: &FakeProvider) -> Provider {
             attempts: 1,
             backoff: Duration::from_millis(10),
             max_wait: Duration::from_secs(1),
+            ..Limits::default()
         },
     )
     .unwrap()
@@ -231,6 +233,61 @@ async fn a_200_kb_message_is_stored_whole_and_sent_within_the_context() {
     assert!(last.len() < huge.len() / 4, "{}", last.len());
 }
 
+#[test]
+fn a_message_past_the_cap_or_holding_a_nul_is_refused_with_a_sentence_and_nothing_stored() {
+    let (_dir, store) = journal();
+    let huge = "a".repeat(turn::MAX_MESSAGE_BYTES + 1);
+    let e = store
+        .run(|c| turn::begin(c, Start::Send(&huge), "m"))
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidInput);
+    assert!(
+        e.message.contains("1000 KB") && e.message.contains("still here"),
+        "{}",
+        e.message
+    );
+    let e = store
+        .run(|c| turn::begin(c, Start::Send("nul \0 inside"), "m"))
+        .unwrap_err();
+    assert!(e.message.contains("NUL"), "{}", e.message);
+    assert!(
+        conversation(&store).is_empty(),
+        "a refused message stores nothing"
+    );
+    // At the cap, a message is taken whole.
+    let at_cap = "a".repeat(turn::MAX_MESSAGE_BYTES);
+    let t = store
+        .run(|c| turn::begin(c, Start::Send(&at_cap), "m"))
+        .unwrap();
+    assert_eq!(t.user.content.len(), turn::MAX_MESSAGE_BYTES);
+}
+
+#[tokio::test]
+async fn a_200_kb_word_is_counted_once_not_again_on_every_later_turn() {
+    let (_dir, store) = journal();
+    let server = FakeProvider::start().await;
+    let word: String = "abcdefghijklmnopqrstuvwxyz"
+        .chars()
+        .cycle()
+        .take(200_000)
+        .collect();
+    let (_, _, end) = take_turn(&store, &server, Start::Send(&word)).await;
+    assert!(end.error.is_none(), "{end:?}");
+    for text in ["And how are you?", "Tell me about the lake."] {
+        let before = tokens::bytes_counted_on_this_thread();
+        let (_, _, end) = take_turn(&store, &server, Start::Send(text)).await;
+        assert!(end.error.is_none(), "{end:?}");
+        let counted = tokens::bytes_counted_on_this_thread() - before;
+        assert!(
+            counted < 20_000,
+            "a later turn counted {counted} bytes: the long word was counted again"
+        );
+    }
+    let sent = server.requests().last().unwrap().body.clone();
+    let last = sent["messages"].as_array().unwrap().last().unwrap()["content"].clone();
+    assert_eq!(last, "Tell me about the lake.");
+}
+
 #[tokio::test]
 async fn a_dropped_stream_keeps_its_words_marked_error_and_regenerate_replaces_it() {
     let (_dir, store) = journal();
@@ -258,6 +315,31 @@ async fn a_dropped_stream_keeps_its_words_marked_error_and_regenerate_replaces_i
             (Role::Assistant, "Once upon a time.".to_owned())
         ]
     );
+}
+
+#[tokio::test]
+async fn a_reply_that_never_ends_is_stopped_and_kept_marked_with_the_reason() {
+    let (_dir, store) = journal();
+    let server = FakeProvider::start().await;
+    server.script([Step::Endless {
+        chunk: "on and ".repeat(2_000),
+        delay: Duration::ZERO,
+    }]);
+    let (t, _, end) = take_turn(&store, &server, Start::Send("Tell me everything.")).await;
+    let (reply, error) = failed(end);
+    assert_eq!(error.code, ErrorCode::TooLong);
+    assert_eq!(reply.status, MessageStatus::Error);
+    assert_eq!(
+        reply.content.len(),
+        1_000_000,
+        "the words that came are kept"
+    );
+    assert_eq!(reply.error.as_deref(), Some(error.message.as_str()));
+    let user = store
+        .with(|c| messages::get(c, t.user.id))
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.content, "Tell me everything.");
 }
 
 #[tokio::test]

@@ -31,6 +31,7 @@ fn limits() -> Limits {
         attempts: 3,
         backoff: Duration::from_millis(10),
         max_wait: Duration::from_secs(2),
+        ..Limits::default()
     }
 }
 
@@ -372,6 +373,115 @@ async fn nul_characters_from_a_provider_are_dropped() {
         assert_eq!(done.text, "Hello there", "{kind:?}");
         assert_eq!(deltas.concat(), "Hello there", "{kind:?}");
         assert!(deltas.iter().all(|d| !d.is_empty()), "{kind:?}: {deltas:?}");
+    }
+}
+
+/// Streams with `limits`; a stream that does not end within a minute fails
+/// the test (it would run for ever without Hearth's caps).
+async fn stream_bounded(
+    server: &FakeProvider,
+    kind: ProviderKind,
+    limits: Limits,
+) -> (Vec<String>, StreamFailure) {
+    let config = ProviderConfig {
+        kind,
+        base_url: server.base_url(format(kind)),
+        model: "fake-small".into(),
+        context_length: None,
+    };
+    let p = Provider::new(config, Some(KEY.into()), limits).unwrap();
+    let (deltas, result) = tokio::time::timeout(Duration::from_secs(60), stream(&p))
+        .await
+        .unwrap_or_else(|_| panic!("{kind:?}: an endless stream was never stopped"));
+    (
+        deltas,
+        result.expect_err("an endless stream cannot complete"),
+    )
+}
+
+#[tokio::test]
+async fn an_endless_reply_stops_at_the_size_cap_and_keeps_what_arrived() {
+    for kind in ProviderKind::REMOTE {
+        let server = FakeProvider::start().await;
+        server.script([Step::Endless {
+            chunk: "and on ".repeat(1_500),
+            delay: Duration::ZERO,
+        }]);
+        let (deltas, failure) = stream_bounded(&server, kind, limits()).await;
+        assert_eq!(failure.error.kind, ProviderErrorKind::TooLong, "{kind:?}");
+        assert!(
+            failure.error.message.contains("1000 KB") && failure.error.message.contains("kept"),
+            "{kind:?}: {}",
+            failure.error.message
+        );
+        assert_eq!(failure.partial.len(), Limits::default().max_reply_bytes);
+        assert!(failure.partial.starts_with("and on and on"), "{kind:?}");
+        assert_eq!(deltas.concat(), failure.partial, "{kind:?}: shown as kept");
+    }
+}
+
+#[tokio::test]
+async fn a_reply_that_trickles_for_ever_stops_at_the_deadline() {
+    for kind in ProviderKind::REMOTE {
+        let server = FakeProvider::start().await;
+        server.script([Step::Endless {
+            chunk: "la ".into(),
+            delay: Duration::from_millis(5),
+        }]);
+        let limits = Limits {
+            total: Duration::from_millis(400),
+            ..limits()
+        };
+        let (deltas, failure) = stream_bounded(&server, kind, limits).await;
+        assert_eq!(failure.error.kind, ProviderErrorKind::TooLong, "{kind:?}");
+        assert!(
+            failure.error.message.contains("0.4 s"),
+            "{kind:?}: {}",
+            failure.error.message
+        );
+        assert!(
+            failure.partial.starts_with("la la"),
+            "{kind:?}: {failure:?}"
+        );
+        assert_eq!(deltas.concat(), failure.partial, "{kind:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_line_that_never_ends_stops_at_the_frame_cap() {
+    for kind in ProviderKind::REMOTE {
+        let server = FakeProvider::start().await;
+        server.script([Step::EndlessLine {
+            chunks: vec!["Before ".into(), "the flood.".into()],
+        }]);
+        // No frame comes while the line grows: the idle timeout must not
+        // stop it first on a busy machine.
+        let limits = Limits {
+            idle: Duration::from_secs(30),
+            ..limits()
+        };
+        let (deltas, failure) = stream_bounded(&server, kind, limits).await;
+        assert_eq!(failure.error.kind, ProviderErrorKind::TooLong, "{kind:?}");
+        assert!(
+            failure.error.message.contains("4 MB"),
+            "{kind:?}: {}",
+            failure.error.message
+        );
+        assert_eq!(failure.partial, "Before the flood.", "{kind:?}");
+        assert_eq!(deltas.concat(), failure.partial, "{kind:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_long_real_reply_passes_every_cap() {
+    // About 40,000 tokens in 8,000 pieces: longer than any reply Hearth asks for.
+    let chunks: Vec<String> = (0..8_000).map(|i| format!("word{i} and ")).collect();
+    for kind in ProviderKind::REMOTE {
+        let server = FakeProvider::start().await;
+        server.script([Step::reply(chunks.clone())]);
+        let (_, result) = stream(&provider(&server, kind, KEY)).await;
+        let done = result.unwrap_or_else(|f| panic!("{kind:?}: {f:?}"));
+        assert_eq!(done.text, chunks.concat(), "{kind:?}");
     }
 }
 

@@ -65,6 +65,12 @@ pub enum Step {
         chunks: Vec<String>,
         message: String,
     },
+    /// Streams `chunk` as a text delta again and again, `delay` apart, and
+    /// never ends, until the client hangs up.
+    Endless { chunk: String, delay: Duration },
+    /// Streams `chunks`, then opens one more text delta and sends its text
+    /// for ever without ending the line, until the client hangs up.
+    EndlessLine { chunks: Vec<String> },
 }
 
 impl Step {

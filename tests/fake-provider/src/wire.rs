@@ -132,6 +132,15 @@ trait Framer: Send + 'static {
     fn finish(&self, completion_tokens: usize) -> Vec<String>;
     fn error(&self, message: &str) -> String;
     fn malformed(&self) -> String;
+    /// A text delta's frame up to where its text begins (what a server
+    /// that never ends the text has sent).
+    fn open_delta(&self) -> String {
+        let frame = self.delta("\u{1}");
+        let at = frame
+            .find("\\u0001")
+            .expect("a control character is escaped");
+        frame[..at].to_owned()
+    }
 }
 
 struct OpenAiFramer {
@@ -365,6 +374,10 @@ fn stream_response(
         Step::ErrorEventAfter { chunks, message } => {
             (chunks, Duration::ZERO, Ending::Error(message))
         }
+        Step::Endless { chunk, delay } => {
+            (Vec::new(), Duration::ZERO, Ending::Endless(chunk, delay))
+        }
+        Step::EndlessLine { chunks } => (chunks, Duration::ZERO, Ending::EndlessLine),
         Step::Hang => unreachable!("handled before the response starts"),
     };
     let content_type = framer.content_type();
@@ -412,6 +425,22 @@ fn stream_response(
                     .send(Err(std::io::Error::other("dropped by script")))
                     .await;
             }
+            Ending::Endless(chunk, delay) => loop {
+                if !delay.is_zero() {
+                    tokio::time::sleep(delay).await;
+                }
+                if send(framer.delta(&chunk)).await.is_err() {
+                    return hung_up();
+                }
+            },
+            Ending::EndlessLine => {
+                if send(framer.open_delta()).await.is_err() {
+                    return hung_up();
+                }
+                let text = "x".repeat(64 * 1024);
+                while send(text.clone()).await.is_ok() {}
+                hung_up();
+            }
             Ending::Stall => {
                 // Keep the connection open and say nothing more until the
                 // client gives up and goes away.
@@ -437,6 +466,8 @@ enum Ending {
     Malformed,
     Stall,
     Error(String),
+    Endless(String, Duration),
+    EndlessLine,
 }
 
 async fn chat(

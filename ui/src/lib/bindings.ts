@@ -1057,7 +1057,7 @@ export type ErrorCode = "database_too_new" | "database_corrupt" | "database_busy
 /**
  * The system keyring failed.
  */
-"keyring" | "no_key" | "bad_key" | "rate_limited" | "overloaded" | "server_error" | "model_not_found" | "rejected" | "unreachable" | "connect_timeout" | "response_timeout" | "idle_timeout" | "dropped" | "malformed" | "cancelled" | 
+"keyring" | "no_key" | "bad_key" | "rate_limited" | "overloaded" | "server_error" | "model_not_found" | "rejected" | "unreachable" | "connect_timeout" | "response_timeout" | "idle_timeout" | "dropped" | "malformed" | "too_long" | "cancelled" | 
 /**
  * No model provider is set up yet.
  */

@@ -9,6 +9,7 @@
 //! A reply written again (regenerate, edit) replaces the old one only once it
 //! has words: stopped or failed before them, the old reply stays.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, FixedOffset};
@@ -164,6 +165,7 @@ pub fn prepare_with(
     let mut recent: Vec<Message> = messages::page(conn, Some(turn.reply.id), 80)?;
     // The reply being replaced is not part of what the model answers.
     recent.retain(|m| Some(m.id) != turn.replaced);
+    let counts = token_counts(conn, &recent)?;
     let oldest_recent = recent.first().map_or(turn.user.id, |m| m.id);
     let recollection = remember::recollect_with(
         conn,
@@ -181,6 +183,7 @@ pub fn prepare_with(
         recalled: &recollection.messages,
         recent: &recent,
         occasion: occasion.as_ref(),
+        counts: &counts,
         budget,
     });
     memories::mark_recalled(conn, &prompt.memory_ids, now.timestamp_millis())?;
@@ -203,6 +206,24 @@ fn occasion(
         }
     }
     Ok(None)
+}
+
+/// The token counts of `recent`'s words: those the journal holds, and the
+/// others counted now and stored, so that each message is counted once
+/// however many prompts include it.
+fn token_counts(conn: &Connection, recent: &[Message]) -> Result<HashMap<i64, u32>, AppError> {
+    let ids: Vec<i64> = recent.iter().map(|m| m.id).collect();
+    let mut counts = messages::token_counts(conn, &ids)?;
+    for m in recent {
+        // A reply still being written grows: it is counted once it ends.
+        if m.status == MessageStatus::Streaming || counts.contains_key(&m.id) {
+            continue;
+        }
+        let n = super::tokens::count(&m.content);
+        messages::set_token_count(conn, m.id, n)?;
+        counts.insert(m.id, n);
+    }
+    Ok(counts)
 }
 
 /// How a reply ended, as the journal now holds it.

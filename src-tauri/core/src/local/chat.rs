@@ -712,6 +712,15 @@ pub async fn stream_chat(
             event = rx.recv() => event,
         };
         match event {
+            // A NUL (a byte token some vocabularies hold) is no part of any
+            // text: dropped, as from a remote provider.
+            Some(Event::Delta(delta)) if delta.contains('\0') => {
+                let delta = delta.replace('\0', "");
+                text.push_str(&delta);
+                if !delta.is_empty() {
+                    on_delta(&delta);
+                }
+            }
             Some(Event::Delta(delta)) => {
                 text.push_str(&delta);
                 on_delta(&delta);

@@ -252,6 +252,9 @@ mod header {
     pub const MAX_STRING: u64 = 1 << 20;
     /// Bytes of header in all.
     pub const MAX_HEADER: u64 = 64 << 20;
+    /// Elements in one tensor (the largest models' embeddings hold some
+    /// billions); a product of dimensions past this would overflow later sums.
+    pub const MAX_ELEMENTS: u64 = 1 << 40;
     const MAX_DEPTH: u32 = 2;
 
     struct Walk<'a, R> {
@@ -385,7 +388,16 @@ mod header {
             if dims > 4 {
                 return Err(format!("a tensor of {dims} dimensions"));
             }
-            w.skip(u64::from(dims) * 8 + 4 + 8)?;
+            // Zero dimensions count as one: candle multiplies them in any
+            // order, so no partial product may overflow either.
+            let mut elements: u64 = 1;
+            for _ in 0..dims {
+                elements = elements
+                    .checked_mul(w.u64()?.max(1))
+                    .filter(|n| *n <= MAX_ELEMENTS)
+                    .ok_or("a tensor larger than any model's")?;
+            }
+            w.skip(4 + 8)?;
         }
         Ok(())
     }

@@ -259,11 +259,13 @@ pub fn content_words(text: &str) -> String {
     terms(text).join(" ")
 }
 
-/// The words of `text` worth searching for, each once, in order.
+/// The words of `text` worth searching for, each once, in order (a set
+/// remembers those seen: a long message of many words stays linear).
 fn terms(text: &str) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
     let mut out: Vec<String> = Vec::new();
     for w in words(text) {
-        if !is_function_word(&w) && !out.contains(&w) {
+        if !is_function_word(&w) && seen.insert(w.clone()) {
             out.push(w);
         }
     }

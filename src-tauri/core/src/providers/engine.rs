@@ -1,16 +1,16 @@
 //! The one streaming loop shared by every format: connect, send, read the
 //! stream piece by piece, and handle timeouts, retries and cancellation.
 
+use std::borrow::Cow;
 use std::pin::Pin;
 use std::time::Duration;
 
-use bytes::{Buf, BytesMut};
-use eventsource_stream::Eventsource;
 use futures_util::{Stream, StreamExt};
 use tokio_util::sync::CancellationToken;
 
 use super::error::{ProviderErrorKind, redact};
-use super::formats::{self, Framing, Piece};
+use super::formats::{self, Piece};
+use super::frames::{Deframer, Frame};
 use super::{
     ChatRequest, Completion, Limits, ModelInfo, ProviderConfig, ProviderError, ProviderKind, Usage,
 };
@@ -57,8 +57,6 @@ impl From<ProviderError> for Failed {
     }
 }
 
-/// One framed piece of a stream: the SSE event name (empty for NDJSON) and its data.
-type Frame = (String, String);
 type Frames = Pin<Box<dyn Stream<Item = Result<Frame, ProviderError>> + Send>>;
 
 impl Provider {
@@ -255,6 +253,21 @@ impl Provider {
         formats::parse_models(self.config.kind, &body)
     }
 
+    fn overtime(&self) -> ProviderError {
+        let limit = self.limits.total;
+        let limit = if limit >= Duration::from_secs(120) {
+            format!("{} minutes", limit.as_secs() / 60)
+        } else {
+            format!("{:.1} s", limit.as_secs_f64())
+        };
+        ProviderError::new(
+            ProviderErrorKind::TooLong,
+            format!(
+                "The reply went on for more than {limit}, longer than Hearth waits, so it was stopped. What arrived is kept."
+            ),
+        )
+    }
+
     fn idle_timeout(&self) -> ProviderError {
         ProviderError::new(
             ProviderErrorKind::IdleTimeout,
@@ -283,11 +296,13 @@ impl Provider {
         let mut usage = Usage::default();
         let mut stop = None;
         let mut attempt = 1;
+        let deadline = tokio::time::Instant::now() + self.limits.total;
         loop {
             let run = self.attempt(&body, on_delta, &mut text, &mut usage, &mut stop);
             let outcome = tokio::select! {
                 biased;
                 _ = cancel.cancelled() => Err(ProviderError::cancelled().into()),
+                _ = tokio::time::sleep_until(deadline) => Err(self.overtime().into()),
                 outcome = run => outcome,
             };
             let Failed { mut error, status } = match outcome {
@@ -366,7 +381,12 @@ impl Provider {
         let response = self
             .send(self.http.post(formats::chat_url(&self.config)).json(body))
             .await?;
-        let mut frames = frames(self.config.kind, response.bytes_stream());
+        let mut frames = frames(
+            self.config.kind,
+            response.bytes_stream(),
+            self.limits.max_frame_bytes,
+        );
+        let max = self.limits.max_reply_bytes;
         loop {
             let next = tokio::time::timeout(self.limits.idle, frames.next())
                 .await
@@ -388,17 +408,24 @@ impl Provider {
             formats::decode(self.config.kind, &event, &data, usage, &mut pieces)?;
             for piece in pieces {
                 match piece {
-                    // A NUL is no part of any text: it is dropped, not stored.
-                    Piece::Text(t) if t.contains('\0') => {
-                        let t = t.replace('\0', "");
-                        text.push_str(&t);
-                        if !t.is_empty() {
-                            on_delta(&t);
-                        }
-                    }
                     Piece::Text(t) => {
-                        text.push_str(&t);
-                        on_delta(&t);
+                        // A NUL is no part of any text: it is dropped, not stored.
+                        let t = match t.contains('\0') {
+                            true => Cow::Owned(t.replace('\0', "")),
+                            false => t,
+                        };
+                        let (kept, over) = within(&t, max.saturating_sub(text.len()));
+                        text.push_str(kept);
+                        if !kept.is_empty() {
+                            on_delta(kept);
+                        }
+                        if over {
+                            return Err(too_long(format!(
+                                "The reply grew past {} KB, longer than Hearth keeps, so it was stopped. What arrived is kept.",
+                                max / 1_000
+                            ))
+                            .into());
+                        }
                     }
                     Piece::Stop(reason) => *stop = Some(reason),
                     Piece::End => return Ok(()),
@@ -408,61 +435,57 @@ impl Provider {
     }
 }
 
-/// Splits a response body into frames according to the format.
-fn frames<S, E>(kind: ProviderKind, body: S) -> Frames
+/// `text` cut to at most `room` bytes (at a character boundary), and
+/// whether it had to be cut.
+fn within(text: &str, room: usize) -> (&str, bool) {
+    if text.len() <= room {
+        return (text, false);
+    }
+    let mut cut = room;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    (&text[..cut], true)
+}
+
+fn too_long(message: String) -> ProviderError {
+    ProviderError::new(ProviderErrorKind::TooLong, message)
+}
+
+/// Splits a response body into frames according to the format; a frame
+/// longer than `max_frame` bytes ends it with an error.
+fn frames<S, E>(kind: ProviderKind, body: S, max_frame: usize) -> Frames
 where
     S: Stream<Item = Result<bytes::Bytes, E>> + Send + 'static,
     E: std::error::Error + Send + Sync + 'static,
 {
-    let dropped = || {
-        ProviderError::new(
-            ProviderErrorKind::Dropped,
-            "The connection to the provider was cut in the middle of the reply.",
-        )
-    };
-    match formats::framing(kind) {
-        Framing::Sse => Box::pin(body.eventsource().map(move |item| match item {
-            Ok(event) => Ok((event.event, event.data)),
-            Err(eventsource_stream::EventStreamError::Transport(_)) => Err(dropped()),
-            Err(_) => Err(ProviderError::malformed("a broken event stream")),
-        })),
-        Framing::Ndjson => {
-            let state = (Box::pin(body), BytesMut::new(), false);
-            Box::pin(futures_util::stream::unfold(
-                state,
-                move |(mut body, mut buf, mut ended)| async move {
-                    loop {
-                        if let Some(pos) = buf.iter().position(|b| *b == b'\n') {
-                            let line = buf.split_to(pos + 1);
-                            let line = &line[..pos];
-                            if line.iter().all(u8::is_ascii_whitespace) {
-                                continue;
-                            }
-                            let item = std::str::from_utf8(line)
-                                .map(|l| (String::new(), l.to_owned()))
-                                .map_err(|_| ProviderError::malformed("a line that is not UTF-8"));
-                            return Some((item, (body, buf, ended)));
-                        }
-                        if ended {
-                            if buf.is_empty() {
-                                return None;
-                            }
-                            let rest = std::mem::take(&mut buf);
-                            let item = std::str::from_utf8(rest.chunk())
-                                .map(|l| (String::new(), l.to_owned()))
-                                .map_err(|_| ProviderError::malformed("a line that is not UTF-8"));
-                            return Some((item, (body, buf, ended)));
-                        }
-                        match body.next().await {
-                            Some(Ok(bytes)) => buf.extend_from_slice(&bytes),
-                            Some(Err(_)) => return Some((Err(dropped()), (body, buf, true))),
-                            None => ended = true,
-                        }
+    let deframer = Deframer::new(formats::framing(kind), max_frame);
+    let state = (Box::pin(body), deframer, false);
+    Box::pin(futures_util::stream::unfold(
+        state,
+        |(mut body, mut deframer, mut ended)| async move {
+            loop {
+                if let Some(frame) = deframer.next(ended) {
+                    return Some((frame, (body, deframer, ended)));
+                }
+                if ended {
+                    return None;
+                }
+                match body.next().await {
+                    Some(Ok(bytes)) => deframer.feed(&bytes),
+                    Some(Err(_)) => {
+                        let dropped = ProviderError::new(
+                            ProviderErrorKind::Dropped,
+                            "The connection to the provider was cut in the middle of the reply.",
+                        );
+                        deframer.stop();
+                        return Some((Err(dropped), (body, deframer, true)));
                     }
-                },
-            ))
-        }
-    }
+                    None => ended = true,
+                }
+            }
+        },
+    ))
 }
 
 /// Reads a whole streamed body in the given format: the text and the usage.
@@ -476,7 +499,7 @@ where
     S: Stream<Item = Result<bytes::Bytes, E>> + Send + 'static,
     E: std::error::Error + Send + Sync + 'static,
 {
-    let mut frames = frames(kind, body);
+    let mut frames = frames(kind, body, Limits::default().max_frame_bytes);
     let (mut text, mut usage) = (String::new(), Usage::default());
     while let Some(frame) = frames.next().await {
         let (event, data) = frame?;

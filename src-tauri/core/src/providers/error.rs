@@ -34,6 +34,9 @@ pub enum ProviderErrorKind {
     Dropped,
     /// The provider sent something that is not its documented format.
     Malformed,
+    /// The reply went on past Hearth's limits (its time, its size, or the
+    /// size of one piece of the stream); what arrived is kept.
+    TooLong,
     /// The user stopped it.
     Cancelled,
     /// The settings cannot work (an invalid base URL, no model chosen).

@@ -5,7 +5,8 @@
 
 mod engine;
 mod error;
-mod formats;
+pub(crate) mod formats;
+pub(crate) mod frames;
 pub mod ollama;
 
 use std::time::Duration;
@@ -210,7 +211,20 @@ pub struct Limits {
     /// The longest pause Hearth waits on its own (a longer Retry-After is
     /// reported to the user instead).
     pub max_wait: Duration,
+    /// The whole reply, from the request to its end, retries included: a
+    /// server that trickles words for ever is stopped here.
+    pub total: Duration,
+    /// The reply's text, in bytes.
+    pub max_reply_bytes: usize,
+    /// One piece of the stream as framed (an SSE event or an NDJSON line),
+    /// in bytes: a server that never ends a line is stopped here.
+    pub max_frame_bytes: usize,
 }
+
+/// The longest reply kept, in bytes: as long as the longest message the
+/// user may send (`companion::turn::MAX_MESSAGE_BYTES`), about 250,000
+/// tokens, far beyond any reply budget Hearth asks for.
+pub const MAX_REPLY_BYTES: usize = 1_000_000;
 
 impl Default for Limits {
     fn default() -> Self {
@@ -221,6 +235,12 @@ impl Default for Limits {
             attempts: 3,
             backoff: Duration::from_millis(500),
             max_wait: Duration::from_secs(20),
+            // A 2,048-token reply from a slow CPU server (5 tokens a second)
+            // after minutes of reading a long prompt still fits.
+            total: Duration::from_secs(20 * 60),
+            max_reply_bytes: MAX_REPLY_BYTES,
+            // Room for a whole reply in one piece, escaped.
+            max_frame_bytes: 4 * MAX_REPLY_BYTES,
         }
     }
 }

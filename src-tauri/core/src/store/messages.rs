@@ -243,6 +243,28 @@ pub fn search(conn: &Connection, text: &str, limit: u32) -> rusqlite::Result<Vec
     .collect()
 }
 
+/// The token counts stored for the messages `ids` (those counted before and
+/// unchanged since: changing a message's words clears its count).
+pub fn token_counts(
+    conn: &Connection,
+    ids: &[i64],
+) -> rusqlite::Result<std::collections::HashMap<i64, u32>> {
+    let ids = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+    conn.prepare_cached(
+        "SELECT id, tokens FROM messages
+         WHERE tokens IS NOT NULL AND id IN (SELECT value FROM json_each(?1))",
+    )?
+    .query_map([ids], |r| Ok((r.get(0)?, r.get(1)?)))?
+    .collect()
+}
+
+/// Stores the token count of message `id`'s words.
+pub fn set_token_count(conn: &Connection, id: i64, tokens: u32) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE messages SET tokens = ?2 WHERE id = ?1")?
+        .execute(params![id, tokens])?;
+    Ok(())
+}
+
 /// Marks replies left 'streaming' by a previous run (the app died mid-reply)
 /// as 'partial'; one that had no words yet is removed, as a reply stopped
 /// before its first word is (a reply it was to replace stays). Returns how

@@ -17,6 +17,7 @@ pub(super) const ALL: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0007_letters.sql")),
     M::up(include_str!("../../migrations/0008_diary.sql")),
     M::up(include_str!("../../migrations/0009_search_prefixes.sql")),
+    M::up(include_str!("../../migrations/0010_message_tokens.sql")),
     M::up(include_str!(
         "../../migrations/0011_letters_in_the_diary.sql"
     )),

@@ -544,3 +544,26 @@ fn search_indexes_made_anew_with_prefixes_keep_old_words_and_delete_securely() {
         })
         .unwrap();
 }
+
+#[test]
+fn a_stored_token_count_lasts_until_the_words_change() {
+    let (_dir, store) = fresh();
+    store
+        .with(|c| {
+            let a = messages::insert(c, Role::User, "one two", MessageStatus::Complete, None)?;
+            let b = messages::insert(c, Role::Assistant, "", MessageStatus::Streaming, None)?;
+            messages::set_token_count(c, a.id, 2)?;
+            messages::set_token_count(c, b.id, 0)?;
+            let both = messages::token_counts(c, &[a.id, b.id, 999])?;
+            assert_eq!(both.len(), 2, "{both:?}");
+            // A status change keeps the count; new words clear it, however written.
+            c.execute("UPDATE messages SET status = 'error' WHERE id = ?1", [a.id])?;
+            messages::update(c, b.id, "words at last", MessageStatus::Streaming)?;
+            let left = messages::token_counts(c, &[a.id, b.id])?;
+            assert_eq!(left.into_iter().collect::<Vec<_>>(), [(a.id, 2)]);
+            messages::update(c, a.id, "one two three", MessageStatus::Complete)?;
+            assert!(messages::token_counts(c, &[a.id])?.is_empty());
+            Ok(())
+        })
+        .unwrap();
+}

@@ -9,6 +9,8 @@
 //! recalled messages keep to their shares; a new message longer than three
 //! quarters of the room is shortened in the middle.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, FixedOffset};
 
 use super::tokens;
@@ -57,6 +59,9 @@ pub struct PromptInput<'a> {
     pub recent: &'a [Message],
     /// A date of someone in the user's life coming up, to mention once.
     pub occasion: Option<&'a UpcomingDate>,
+    /// Token counts of recent messages' words, by id, where already known
+    /// (the journal keeps them); the others are counted here.
+    pub counts: &'a HashMap<i64, u32>,
     pub budget: Budget,
 }
 
@@ -109,13 +114,12 @@ pub fn build(input: &PromptInput<'_>) -> Prompt {
         // Up to three quarters of what the persona leaves, so that even a very
         // long message still arrives with something of what the companion knows.
         let room = limit.saturating_sub(used + PER_MESSAGE);
-        let (text, cut) = tokens::truncate_middle(&m.content, (room / 4 * 3).max(1));
+        let known = input.counts.get(&m.id).copied();
+        let (text, n, cut) = tokens::fit(&m.content, (room / 4 * 3).max(1), known);
         latest_truncated = cut;
-        text
+        (text, n + PER_MESSAGE)
     });
-    used += latest_text
-        .as_deref()
-        .map_or(0, |t| tokens::count(t) + PER_MESSAGE);
+    used += latest_text.as_ref().map_or(0, |(_, n)| *n);
     let rest = limit.saturating_sub(used);
 
     // Memories, then recalled moments, each up to its share.
@@ -188,7 +192,10 @@ pub fn build(input: &PromptInput<'_>) -> Prompt {
         if m.content.trim().is_empty() || m.status == MessageStatus::Streaming {
             continue;
         }
-        let n = tokens::count(&m.content) + PER_MESSAGE;
+        let n = match input.counts.get(&m.id) {
+            Some(&n) => n,
+            None => tokens::count(&m.content),
+        } + PER_MESSAGE;
         if used + n > limit {
             break;
         }
@@ -210,9 +217,8 @@ pub fn build(input: &PromptInput<'_>) -> Prompt {
         .count();
     included.drain(..leading_replies);
     recent_included -= leading_replies;
-    if let Some(text) = latest_text {
+    if let Some((text, n)) = latest_text {
         recent_included += 1;
-        let n = tokens::count(&text) + PER_MESSAGE;
         included.push((
             ChatMessage {
                 role: ChatRole::User,

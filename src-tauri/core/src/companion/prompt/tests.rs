@@ -87,9 +87,12 @@ fn input<'a>(
         recalled,
         recent,
         occasion: None,
+        counts: &NO_COUNTS,
         budget: Budget::for_context(context),
     }
 }
+
+static NO_COUNTS: std::sync::LazyLock<HashMap<i64, u32>> = std::sync::LazyLock::new(HashMap::new);
 
 #[test]
 fn the_system_text_holds_persona_date_memories_then_recalled_moments_in_that_order() {
