@@ -3,6 +3,9 @@
 //! user's local day), a nonsense answer that leaves the day pending, search
 //! that never fails on what a person types, and export and import.
 
+#[path = "support/days.rs"]
+mod days;
+use days::local_noon;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -80,18 +83,6 @@ fn said(r: &Recorded) -> String {
         .map(|m| m["content"].as_str().unwrap_or_default().to_owned())
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-/// Noon, local time, `days_ago` days before today, as UTC milliseconds.
-fn local_noon(days_ago: i64) -> (String, i64) {
-    let day = chrono::Local::now().date_naive() - chrono::Duration::days(days_ago);
-    let noon = day
-        .and_hms_opt(12, 0, 0)
-        .unwrap()
-        .and_local_timezone(chrono::Local)
-        .earliest()
-        .unwrap();
-    (day.to_string(), noon.timestamp_millis())
 }
 
 fn local_offset() -> i32 {

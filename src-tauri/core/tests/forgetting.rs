@@ -3,6 +3,9 @@
 //! write-ahead log or the backups, and a deleted memory's source message is
 //! neither recalled nor learnt from again.
 
+#[path = "support/days.rs"]
+mod days;
+use days::local_noon;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -222,19 +225,6 @@ async fn turn(h: &Arc<Hearth>, start: TurnStart) {
     }
 }
 
-/// UTC milliseconds of local noon `days_ago` days before today, and that
-/// local day.
-fn local_noon(days_ago: i64) -> (i64, String) {
-    let date = chrono::Local::now().date_naive() - chrono::Duration::days(days_ago);
-    let noon = date
-        .and_hms_opt(12, 0, 0)
-        .unwrap()
-        .and_local_timezone(chrono::Local)
-        .earliest()
-        .unwrap();
-    (noon.timestamp_millis(), date.to_string())
-}
-
 fn integrity(store: &hearth_core::store::Store) -> String {
     store
         .with(|c| c.query_row("PRAGMA integrity_check", [], |r| r.get(0)))
@@ -250,8 +240,8 @@ async fn a_forgotten_day_leaves_no_trace_and_other_days_stay() {
     let h = Hearth::open(dir.path().to_path_buf(), options(dir.path()));
     let store = h.store().unwrap();
     let offset = chrono::Local::now().offset().local_minus_utc() / 60;
-    let (doomed_at, doomed_day) = local_noon(3);
-    let (kept_at, kept_day) = local_noon(2);
+    let (doomed_day, doomed_at) = local_noon(3);
+    let (kept_day, kept_at) = local_noon(2);
     store
         .with(|c| {
             let said = messages::insert_at(

@@ -8,6 +8,9 @@
 #[path = "support/built_in.rs"]
 mod built_in;
 
+#[path = "support/days.rs"]
+mod days;
+use days::local_noon;
 use hearth_core::companion::sense;
 use hearth_core::companion::setup::{self, NAMES, SetupAnswers, VOICES};
 use hearth_core::companion::turn;
@@ -187,18 +190,6 @@ async fn ten_exchanges_on_the_built_in_model_each_leave_the_stated_fact_in_memor
         );
         eprintln!("{said:?} -> {stored:?}");
     }
-}
-
-/// Noon, local time, `days_ago` days before today: its day and UTC milliseconds.
-fn local_noon(days_ago: i64) -> (String, i64) {
-    let day = chrono::Local::now().date_naive() - chrono::Duration::days(days_ago);
-    let noon = day
-        .and_hms_opt(12, 0, 0)
-        .unwrap()
-        .and_local_timezone(chrono::Local)
-        .earliest()
-        .unwrap();
-    (day.to_string(), noon.timestamp_millis())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

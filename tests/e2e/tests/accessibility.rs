@@ -15,24 +15,13 @@ use hearth_e2e::a11y::{
     tab_to, type_keys,
 };
 use hearth_e2e::{
-    App, Display, click, open_journal, press, seed_ollama, seed_persona, test_persona, thread_when,
-    type_into, wait_for_text, wait_until,
+    App, Display, click, local_noon, open_journal, press, seed_ollama, seed_persona, test_persona,
+    thread_when, type_into, wait_for_text, wait_until,
 };
 use hearth_fake_provider::{FakeProvider, Format, Step};
 
 const MODEL: &str = "fake-small";
 const ENTRY: &str = r#"{"title": "The lake house", "body": "Theodore told me about the lake house where he spent his summers.\n\nI could hear how much he misses it.", "mood": "wistful", "tags": ["lake", "summer"], "people": ["Amy"]}"#;
-
-/// Noon, local time, `days_ago` days before today, in UTC milliseconds.
-fn local_noon(days_ago: i64) -> i64 {
-    let day = chrono::Local::now().date_naive() - chrono::Duration::days(days_ago);
-    day.and_hms_opt(12, 0, 0)
-        .unwrap()
-        .and_local_timezone(chrono::Local)
-        .earliest()
-        .unwrap()
-        .timestamp_millis()
-}
 
 fn diary_requests(server: &FakeProvider) -> usize {
     server
@@ -48,7 +37,7 @@ fn diary_requests(server: &FakeProvider) -> usize {
 fn seed_everything(data: &std::path::Path, server: &FakeProvider) {
     seed_persona(data, &test_persona());
     seed_ollama(data, &server.base_url(Format::Ollama), MODEL);
-    let yesterday = local_noon(1);
+    let yesterday = local_noon(1).1;
     let now = chrono::Utc::now().timestamp_millis() - 60_000;
     let offset = chrono::Local::now().offset().local_minus_utc() / 60;
     let journal = open_journal(data);

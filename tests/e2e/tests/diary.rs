@@ -7,8 +7,8 @@
 use fantoccini::key::Key;
 use hearth_core::store::messages::{self, MessageStatus, Role};
 use hearth_e2e::{
-    App, Display, click, open_journal, point_at, press, read_journal, seed_ollama, seed_persona,
-    test_persona, text_of, type_into, wait_for_text, wait_until,
+    App, Display, click, local_noon, open_journal, point_at, press, read_journal, seed_ollama,
+    seed_persona, test_persona, text_of, type_into, wait_for_text, wait_until,
 };
 use hearth_fake_provider::{FakeProvider, Format, Recorded, Step};
 
@@ -39,18 +39,6 @@ fn asked(server: &FakeProvider, words: &str) -> usize {
         .iter()
         .filter(|r| said(r).contains(words))
         .count()
-}
-
-/// Noon, local time, `days_ago` days before today: its day and UTC milliseconds.
-fn local_noon(days_ago: i64) -> (String, i64) {
-    let day = chrono::Local::now().date_naive() - chrono::Duration::days(days_ago);
-    let noon = day
-        .and_hms_opt(12, 0, 0)
-        .unwrap()
-        .and_local_timezone(chrono::Local)
-        .earliest()
-        .unwrap();
-    (day.to_string(), noon.timestamp_millis())
 }
 
 async fn open_diary(app: &App) {

@@ -14,8 +14,8 @@ use hearth_core::local::{DEFAULT_CHAT_MODEL, DEFAULT_EMBEDDING_MODEL};
 use hearth_core::store::messages::{self, MessageStatus, Role};
 use hearth_core::store::persona;
 use hearth_e2e::{
-    App, Display, click, journal_messages, open_journal, read_journal, seed_persona, test_persona,
-    text_of, thread_when_within, type_into, wait_for_text,
+    App, Display, click, journal_messages, local_noon, open_journal, read_journal, seed_persona,
+    test_persona, text_of, thread_when_within, type_into, wait_for_text,
 };
 
 /// How long the built-in model may take for one answer: it writes a few
@@ -202,25 +202,13 @@ async fn with_nothing_connected_the_built_in_model_meets_the_user_and_talks() {
     );
 }
 
-/// Noon, local time, yesterday: its day and UTC milliseconds.
-fn yesterday_noon() -> (String, i64) {
-    let day = chrono::Local::now().date_naive() - chrono::Duration::days(1);
-    let noon = day
-        .and_hms_opt(12, 0, 0)
-        .unwrap()
-        .and_local_timezone(chrono::Local)
-        .earliest()
-        .unwrap();
-    (day.to_string(), noon.timestamp_millis())
-}
-
 #[tokio::test]
 async fn on_the_built_in_model_a_day_that_is_over_gets_a_diary_entry_in_the_window() {
     let data = tempfile::tempdir().unwrap();
     place_built_in_models(data.path());
     seed_persona(data.path(), &test_persona());
     // Yesterday Theodore talked with the companion; Hearth was closed at midnight.
-    let (yesterday, noon) = yesterday_noon();
+    let (yesterday, noon) = local_noon(1);
     let said = "My sister Amy is getting married in Lisbon in June and I have to write a toast.";
     {
         let journal = open_journal(data.path());

@@ -21,8 +21,8 @@ use hearth_core::store::memories::{self, MemoryDraft, MemoryKind};
 use hearth_core::store::messages::{Message, MessageStatus, Role};
 use hearth_core::store::moments::Moment;
 use hearth_e2e::{
-    App, Display, click, open_journal, point_at, press, seed_ollama, seed_persona, test_persona,
-    type_into, wait_until,
+    App, Display, click, local_noon, open_journal, point_at, press, seed_ollama, seed_persona,
+    test_persona, type_into, wait_until,
 };
 use hearth_fake_provider::{FakeProvider, Format, Recorded, Step};
 use serde_json::json;
@@ -575,7 +575,7 @@ async fn payloads_everywhere_render_inert_and_never_reach_a_command() {
 
     // 5. An imported diary whose every text is a payload, read in the
     // timeline and the day's reader, then edited.
-    let (day, at) = yesterday_noon();
+    let (day, at) = local_noon(1);
     let file = outside.path().join("diary.json");
     std::fs::write(
         &file,
@@ -750,18 +750,6 @@ fn chunked(text: &str) -> Vec<String> {
         .chunks(41)
         .map(|c| c.iter().collect())
         .collect()
-}
-
-/// Noon yesterday, local time: its day and UTC milliseconds.
-fn yesterday_noon() -> (String, i64) {
-    let day = chrono::Local::now().date_naive() - chrono::Duration::days(1);
-    let noon = day
-        .and_hms_opt(12, 0, 0)
-        .unwrap()
-        .and_local_timezone(chrono::Local)
-        .earliest()
-        .unwrap();
-    (day.to_string(), noon.timestamp_millis())
 }
 
 /// Waits until the element matching `css` shows some text.

@@ -212,7 +212,8 @@ const NOT_TAGS: &[&str] = &[
     "told",
 ];
 
-/// Capitalised words that are not people.
+/// Capitalised words that are not people (months and days are known to
+/// chrono: see [`is_date_word`]).
 const NOT_PEOPLE: &[&str] = &[
     "I",
     "I'm",
@@ -221,32 +222,6 @@ const NOT_PEOPLE: &[&str] = &[
     "I'd",
     "OK",
     "AI",
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-    "Mondays",
-    "Tuesdays",
-    "Wednesdays",
-    "Thursdays",
-    "Fridays",
-    "Saturdays",
-    "Sundays",
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
     "Christmas",
     "Easter",
     "God",
@@ -256,6 +231,16 @@ const NOT_PEOPLE: &[&str] = &[
     "English",
     "French",
 ];
+
+/// A month or a day of the week written whole, or days of it ("Sundays");
+/// not an abbreviation, which may be a name ("Jan").
+fn is_date_word(word: &str) -> bool {
+    let day = |w: &str| w.len() >= 6 && w.parse::<chrono::Weekday>().is_ok();
+    word.parse::<chrono::Month>()
+        .is_ok_and(|m| m.name() == word)
+        || day(word)
+        || word.strip_suffix('s').is_some_and(day)
+}
 
 /// What the small model chooses among for one day or one moment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -671,6 +656,7 @@ fn people_in(sentences: &[String], skip: &[&str]) -> Vec<String> {
             if named
                 && !place
                 && !NOT_PEOPLE.contains(&name)
+                && !is_date_word(name)
                 && !skip.iter().any(|k| k.eq_ignore_ascii_case(name))
                 && !out.iter().any(|o| o == name)
             {
@@ -753,6 +739,15 @@ mod tests {
             offer.people(),
             ["Amy", "Paul"],
             "Lisbon is a place, June a month"
+        );
+        let week = Offer::new(
+            &names(),
+            &said(&["On Sundays my uncle Jan calls me, and in March my aunt Rose visits."]),
+        );
+        assert_eq!(
+            week.people(),
+            ["Jan", "Rose"],
+            "days and months are not people"
         );
         for tag in ["sister", "married", "toast", "nervous", "wedding"] {
             assert!(
