@@ -156,6 +156,16 @@ fn is_word(word: &str) -> bool {
     true
 }
 
+/// A month or a day of the week written whole, or days of it ("Sundays");
+/// not an abbreviation, which may be a name ("Jan").
+pub fn is_date_word(word: &str) -> bool {
+    let day = |w: &str| w.len() >= 6 && w.parse::<chrono::Weekday>().is_ok();
+    word.parse::<chrono::Month>()
+        .is_ok_and(|m| m.name() == word)
+        || day(word)
+        || word.strip_suffix('s').is_some_and(day)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -213,7 +213,7 @@ const NOT_TAGS: &[&str] = &[
 ];
 
 /// Capitalised words that are not people (months and days are known to
-/// chrono: see [`is_date_word`]).
+/// chrono: see [`sense::is_date_word`]).
 const NOT_PEOPLE: &[&str] = &[
     "I",
     "I'm",
@@ -231,16 +231,6 @@ const NOT_PEOPLE: &[&str] = &[
     "English",
     "French",
 ];
-
-/// A month or a day of the week written whole, or days of it ("Sundays");
-/// not an abbreviation, which may be a name ("Jan").
-fn is_date_word(word: &str) -> bool {
-    let day = |w: &str| w.len() >= 6 && w.parse::<chrono::Weekday>().is_ok();
-    word.parse::<chrono::Month>()
-        .is_ok_and(|m| m.name() == word)
-        || day(word)
-        || word.strip_suffix('s').is_some_and(day)
-}
 
 /// What the small model chooses among for one day or one moment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -656,7 +646,7 @@ fn people_in(sentences: &[String], skip: &[&str]) -> Vec<String> {
             if named
                 && !place
                 && !NOT_PEOPLE.contains(&name)
-                && !is_date_word(name)
+                && !sense::is_date_word(name)
                 && !skip.iter().any(|k| k.eq_ignore_ascii_case(name))
                 && !out.iter().any(|o| o == name)
             {

@@ -60,24 +60,7 @@ pub fn check_person(draft: &PersonDraft) -> Result<PersonDraft, AppError> {
 }
 
 fn month_name(month: u8) -> &'static str {
-    const NAMES: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    NAMES
-        .get(usize::from(month).wrapping_sub(1))
-        .copied()
-        .unwrap_or("(no such month)")
+    chrono::Month::try_from(month).map_or("(no such month)", |m| m.name())
 }
 
 /// A date of someone's coming up.
@@ -231,25 +214,6 @@ const NOT_NAMES: &[&str] = &[
     "The user",
     "Christmas",
     "Easter",
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
 ];
 
 fn name_in(text: &str) -> Option<String> {
@@ -262,8 +226,12 @@ fn name_in(text: &str) -> Option<String> {
             .unwrap_or(word);
         let sentence_start = i == 0 || words[i - 1].ends_with(['.', '!', '?']);
         let capital = word.chars().next().is_some_and(char::is_uppercase);
-        (capital && !sentence_start && word.chars().count() > 1 && !NOT_NAMES.contains(&word))
-            .then(|| word.to_owned())
+        (capital
+            && !sentence_start
+            && word.chars().count() > 1
+            && !NOT_NAMES.contains(&word)
+            && !crate::companion::sense::is_date_word(word))
+        .then(|| word.to_owned())
     })
 }
 
