@@ -125,6 +125,24 @@ async fn with_nothing_connected_the_built_in_model_meets_the_user_and_talks() {
     assert!(!reply.text.trim().is_empty(), "the reply has words");
     app.screenshot("offline-2-conversation").await;
 
+    // At the letters' desk, the small model says plainly that its drafts are
+    // rough, and offers the larger model that suits this computer.
+    click(&app, "nav button[data-view='letters']").await;
+    click(&app, "[data-action='new-letter']").await;
+    type_into(&app, "#letter-recipient", "Amy").await;
+    click(&app, "[data-action='begin-letter']").await;
+    wait_for_text(&app, ".desk-head h1", "To Amy").await;
+    let offer = text_of(
+        &app,
+        "[data-testid='recommended-model'][data-purpose='letters'] .words",
+    )
+    .await;
+    assert!(
+        offer.contains("My drafts on the small built-in model are rough."),
+        "{offer}"
+    );
+    app.screenshot("offline-3-letters-offer").await;
+
     // Settings lists the models folder: both built-in models, with their
     // size and licence.
     click(&app, "nav button[data-view='settings']").await;

@@ -69,6 +69,9 @@ describe('catalogue', () => {
     expect(offerSentence(entry('qwen3-1.7b', 1_107_409_472))).toBe(
       "I'll be a better companion with a larger model: 1.1 GB. Download it now?",
     );
+    expect(offerSentence(entry('qwen3-1.7b', 1_107_409_472), 'letters')).toBe(
+      "My drafts on the small built-in model are rough. With a larger model I'd write letters worth keeping: 1.1 GB. Download it now?",
+    );
   });
 
   it('offers a recommendation only when it can be downloaded and run and is not here yet', () => {

@@ -19,9 +19,15 @@ export function wordsPerSecond(tokensPerSecond: number): string {
   return words === 1 ? '1 word' : `${words} words`;
 }
 
-/** The offer first run makes for the recommended model. */
-export function offerSentence(entry: CatalogueEntry): string {
-  return `I'll be a better companion with a larger model: ${humanSize(entry.sizeBytes)}. Download it now?`;
+/** What a larger model is offered for: talking (first run) or drafting letters (the desk). */
+export type OfferPurpose = 'companion' | 'letters';
+
+/** The offer made for the recommended model while the small built-in one stands in. */
+export function offerSentence(entry: CatalogueEntry, purpose: OfferPurpose = 'companion'): string {
+  const size = humanSize(entry.sizeBytes);
+  return purpose === 'letters'
+    ? `My drafts on the small built-in model are rough. With a larger model I'd write letters worth keeping: ${size}. Download it now?`
+    : `I'll be a better companion with a larger model: ${size}. Download it now?`;
 }
 
 /** The recommended entry, when there is one to offer. */
