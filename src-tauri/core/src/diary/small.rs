@@ -3,10 +3,12 @@
 //! freely, a 135M model writes fragments that parse as JSON and say nothing.
 //! Here it chooses what mattered among the user's own sentences (offered as
 //! numbered choices), a mood, tags and people from lists the app draws from
-//! the day, and writes only a title and a few sentences of its own, held to
-//! the shape of sentences by the schema. The entry quotes the chosen
-//! sentences; the companion's own sentences are checked for sense, with a
-//! warm line in their place when they do not read.
+//! the day, a title, and what it says of its own among warm sentences the
+//! app writes for the day's people. Left to write those sentences itself,
+//! even held to openings such as "I hope…", it invented what was not said
+//! ("I'm glad you came to see me at the wedding", of a wedding in June).
+//! The entry quotes the chosen sentences; nothing in it is the model's own
+//! free text.
 
 use std::collections::HashMap;
 
@@ -45,20 +47,6 @@ pub const MOODS: &[&str] = &[
     "grateful",
 ];
 
-/// How the companion's own sentences may begin: as its response to what it
-/// heard, so that a small model neither retells the user's life as its own
-/// ("My sister is getting married") nor invents a story.
-const OPENINGS: &[&str] = &[
-    "I'm glad you",
-    "I hope",
-    "I loved hearing about",
-    "It was lovely to hear about",
-    "I'm proud of you for",
-    "I wonder how",
-    "I want to remember",
-    "I'm curious about",
-];
-
 /// Titles that fit any day: the model chooses one, or "Thinking of NAME"
 /// for one of the people named.
 const TITLES: &[&str] = &[
@@ -74,14 +62,21 @@ const TITLES: &[&str] = &[
     "Words worth keeping",
 ];
 
-/// The companion's own sentences, one or two, each opening with one of
-/// [`OPENINGS`] and going on in words and names with light punctuation (no
-/// digits: a small model invents dates; no markup, escapes or emoji).
-fn sentences_pattern() -> String {
-    let opening = OPENINGS.join("|");
-    let sentence = format!("({opening}) [a-z][A-Za-z ,'’-]{{8,140}}[.!]");
-    format!("^{sentence}( {sentence})?$")
-}
+/// At most this many of the companion's sentences are said.
+const MOST_THOUGHTS: usize = 2;
+
+/// What the companion may say of a day or a moment, to the user, whatever
+/// was said.
+const THOUGHTS: &[&str] = &[
+    "I'm glad you told me.",
+    "I want to remember this.",
+    "I could hear how much it matters to you.",
+    "It sounds like a lot to carry, and I'm here with you.",
+    "It made me smile to hear it.",
+    "I hope it goes the way you hope.",
+    "I'd love to hear how it goes.",
+    "I'm proud of you for saying it out loud.",
+];
 
 /// Words that are never tags.
 const NOT_TAGS: &[&str] = &[
@@ -312,6 +307,23 @@ write simply, in the first person, honestly as the AI you are.",
         )
     }
 
+    /// The sentences offered for the companion to say: for each person
+    /// named, then [`THOUGHTS`].
+    fn thoughts(&self) -> Vec<String> {
+        self.people
+            .iter()
+            .take(3)
+            .flat_map(|p| {
+                [
+                    format!("I can tell how much {p} means to you."),
+                    format!("I'll be thinking of you and {p}."),
+                    format!("I hope all goes beautifully for {p}."),
+                ]
+            })
+            .chain(THOUGHTS.iter().map(|t| t.to_string()))
+            .collect()
+    }
+
     fn schema(&self, name: &'static str, words: &str, most_quoted: usize) -> JsonSchema {
         let numbers: Vec<usize> = (1..=self.sentences.len()).collect();
         let mut properties = serde_json::Map::new();
@@ -324,7 +336,8 @@ write simply, in the first person, honestly as the AI you are.",
         }
         properties.insert(
             words.into(),
-            json!({"type": "string", "pattern": sentences_pattern()}),
+            json!({"type": "array", "minItems": 1, "maxItems": MOST_THOUGHTS,
+                   "items": {"type": "string", "enum": self.thoughts()}}),
         );
         properties.insert(
             "title".into(),
@@ -361,9 +374,8 @@ write simply, in the first person, honestly as the AI you are.",
         let user = &self.user;
         let content = format!(
             "On {} {user} told you these things:\n{}\n\
-For your diary entry about the day: choose the sentences that mattered most, write two or \
-three sentences of your own about the day and how it felt, give the entry a short title, and \
-choose its mood, a few tags and the people named.",
+For your diary entry about the day: choose the sentences that mattered most, what you would \
+say to {user} about the day, a short title, its mood, a few tags and the people named.",
             long_day(day),
             self.listed()
         );
@@ -384,8 +396,8 @@ choose its mood, a few tags and the people named.",
         let user = &self.user;
         let content = format!(
             "{user} asked you to keep this moment. {user} said:\n{}\n\
-Choose the sentence that matters most, write one or two sentences of your own on why it \
-matters, give the moment a short title, and choose its mood and a few tags.",
+Choose the sentence that matters most, what you would say to {user} about it, a short title, \
+its mood and a few tags.",
             self.listed()
         );
         ChatRequest {
@@ -401,13 +413,13 @@ matters, give the moment a short title, and choose its mood and a few tags.",
     }
 
     /// The day's entry from `answer`: the chosen sentences quoted, the
-    /// companion's own sentences when they read (a warm line when not), its
-    /// title when it is words (else one made from the day). Only an answer
+    /// companion's chosen sentences (a warm line when none was offered), its
+    /// title when it was offered (else one made from the day). Only an answer
     /// that is not the JSON asked for is refused.
     pub fn read_entry(&self, answer: &str) -> Result<EntryDraft, Refused> {
         let a = Answer::parse(answer, "thoughts")?;
         let quoted = self.quoted(&a.chosen);
-        let thoughts = self.own_words(&a.words).unwrap_or_else(|| {
+        let thoughts = self.said(&a.words).unwrap_or_else(|| {
             format!(
                 "I'm glad {} shared the day with me. I'll keep these words close.",
                 self.user
@@ -434,7 +446,7 @@ matters, give the moment a short title, and choose its mood and a few tags.",
     /// A moment's title and reflection from `answer`, as [`Offer::read_entry`].
     pub fn read_reflection(&self, answer: &str) -> Result<Reflection, Refused> {
         let a = Answer::parse(answer, "reflection")?;
-        let reflection = self.own_words(&a.words).unwrap_or_else(|| {
+        let reflection = self.said(&a.words).unwrap_or_else(|| {
             format!(
                 "{} wanted to keep this, so I'm keeping it close.",
                 self.user
@@ -485,21 +497,10 @@ matters, give the moment a short title, and choose its mood and a few tags.",
         }
     }
 
-    /// The companion's own sentences, when they read as sentences, open as
-    /// its response, and do not retell one of the user's sentences as its
-    /// own.
-    fn own_words(&self, words: &str) -> Option<String> {
-        let words = sense::readable(words).ok()?;
-        let opens = words
-            .split_inclusive(['.', '!'])
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .all(|s| OPENINGS.iter().any(|o| s.starts_with(o)));
-        let retold = self
-            .sentences
-            .iter()
-            .any(|said| overlap(&words, said) > 0.6);
-        (opens && !retold && words.len() >= 12).then_some(words)
+    /// The companion's chosen sentences that were offered, in one line.
+    fn said(&self, chosen: &[String]) -> Option<String> {
+        let said = self.allowed(chosen, &self.thoughts());
+        (!said.is_empty()).then(|| said[..said.len().min(MOST_THOUGHTS)].join(" "))
     }
 
     /// `chosen` kept to what was offered, each once.
@@ -517,7 +518,7 @@ matters, give the moment a short title, and choose its mood and a few tags.",
 /// The answer's parts, each optional but the JSON itself.
 struct Answer {
     chosen: Vec<usize>,
-    words: String,
+    words: Vec<String>,
     title: String,
     mood: String,
     tags: Vec<String>,
@@ -556,7 +557,7 @@ impl Answer {
                 .flatten()
                 .filter_map(|x| x.as_u64().map(|n| n as usize))
                 .collect(),
-            words: text(words),
+            words: list(words),
             title: text("title"),
             mood: if MOODS.contains(&mood.as_str()) {
                 mood
@@ -567,22 +568,6 @@ impl Answer {
             people: list("people"),
         })
     }
-}
-
-/// The share of `words`' words that are also in `said`.
-fn overlap(words: &str, said: &str) -> f64 {
-    let lower = |t: &str| -> Vec<String> {
-        words_of(t)
-            .filter(|w| !w.is_empty())
-            .map(str::to_lowercase)
-            .collect()
-    };
-    let (mine, theirs) = (lower(words), lower(said));
-    if mine.is_empty() {
-        return 0.0;
-    }
-    let shared = mine.iter().filter(|w| theirs.contains(w)).count();
-    shared as f64 / mine.len() as f64
 }
 
 fn push_new(list: &mut Vec<String>, s: String) {
@@ -752,12 +737,12 @@ mod tests {
     #[test]
     fn an_entry_quotes_what_was_chosen_in_the_users_words() {
         let offer = day();
-        let answer = r#"{"chosen":[1,3],"thoughts":"I loved hearing about the wedding plans. I hope the toast comes easily.","title":"Thinking of Amy","mood":"hopeful","tags":["wedding","sister"],"people":["Amy","Paul"]}"#;
+        let answer = r#"{"chosen":[1,3],"thoughts":["I can tell how much Amy means to you.","I'd love to hear how it goes."],"title":"Thinking of Amy","mood":"hopeful","tags":["wedding","sister"],"people":["Amy","Paul"]}"#;
         let entry = offer.read_entry(answer).unwrap();
         assert_eq!(entry.title, "Thinking of Amy");
         assert_eq!(
             entry.body,
-            "Theodore told me: “My sister Amy is getting married in Lisbon in June.” And: “My friend Paul is coming to the wedding too.”\n\nI loved hearing about the wedding plans. I hope the toast comes easily."
+            "Theodore told me: “My sister Amy is getting married in Lisbon in June.” And: “My friend Paul is coming to the wedding too.”\n\nI can tell how much Amy means to you. I'd love to hear how it goes."
         );
         assert_eq!(entry.mood, "hopeful");
         assert_eq!(entry.tags, ["wedding", "sister"]);
@@ -766,9 +751,9 @@ mod tests {
     }
 
     #[test]
-    fn words_that_do_not_read_give_way_to_a_warm_line_and_a_title_from_the_day() {
+    fn words_not_offered_give_way_to_a_warm_line_and_a_title_from_the_day() {
         let offer = day();
-        let answer = r#"{"chosen":[2],"thoughts":"Xqzt vbnm ghjk lkjh poiu ytre.","title":"Zzzz zzzz","mood":"grumpy","tags":["elephant"],"people":["Lisbon"]}"#;
+        let answer = r#"{"chosen":[2],"thoughts":["I'm glad you came to see me at the wedding."],"title":"Zzzz zzzz","mood":"grumpy","tags":["elephant"],"people":["Lisbon"]}"#;
         let entry = offer.read_entry(answer).unwrap();
         assert!(
             entry
@@ -788,15 +773,17 @@ mod tests {
         assert!(entry.tags.is_empty(), "only offered tags are kept");
         assert!(entry.people.is_empty(), "only offered people are kept");
         assert!(offer.read_entry("not json").is_err());
-        // Words that retell the user's sentence as the companion's own give way too.
-        let retold = r#"{"chosen":[1],"thoughts":"I hope my sister Amy is getting married in Lisbon in June.","title":"Good news","mood":"warm"}"#;
-        let retold_entry = offer.read_entry(retold).unwrap();
+        // At most two of the offered sentences are said, each once.
+        let many = r#"{"chosen":[1],"thoughts":["I want to remember this.","I want to remember this.","I'm glad you told me.","It made me smile to hear it."],"title":"Good news","mood":"warm"}"#;
+        let many_entry = offer.read_entry(many).unwrap();
         assert!(
-            retold_entry.body.ends_with("I'll keep these words close."),
+            many_entry
+                .body
+                .ends_with("\n\nI want to remember this. I'm glad you told me."),
             "{}",
-            retold_entry.body
+            many_entry.body
         );
-        assert_eq!(retold_entry.title, "Good news");
+        assert_eq!(many_entry.title, "Good news");
     }
 
     #[test]
@@ -818,6 +805,11 @@ mod tests {
             json!(["Amy", "Paul"])
         );
         assert_eq!(schema["properties"]["mood"]["enum"], json!(MOODS));
+        let thoughts = schema["properties"]["thoughts"]["items"]["enum"]
+            .as_array()
+            .unwrap();
+        assert!(thoughts.contains(&json!("I'll be thinking of you and Paul.")));
+        assert_eq!(thoughts.len(), 2 * 3 + THOUGHTS.len());
         let required = schema["required"].as_array().unwrap();
         assert_eq!(required.len(), 6);
         // A day of questions only still has words to quote, and no empty enums.
