@@ -86,6 +86,7 @@ fn main() {
             rendered.push(model.render(&r));
             let options = GenerateOptions {
                 seed: 7,
+                reuse_cache: false,
                 ..GenerateOptions::for_request(&r)
             };
             let g = model
@@ -114,6 +115,7 @@ fn main() {
             let r = request(SYSTEM, (*text).into(), 80, 0.0);
             let options = GenerateOptions {
                 seed: 7,
+                reuse_cache: false,
                 ..GenerateOptions::for_request(&r)
             };
             let g = model

@@ -60,6 +60,7 @@ fn main() {
         for run in 0..2 {
             let options = GenerateOptions {
                 seed: 7 + run,
+                reuse_cache: false,
                 ..GenerateOptions::for_request(&request)
             };
             let g = model
@@ -95,6 +96,7 @@ fn main() {
     for block in [4, 8, 16, 32, 64, 128] {
         let options = GenerateOptions {
             prompt_block: block,
+            reuse_cache: false,
             ..GenerateOptions::for_request(&request)
         };
         let g = model

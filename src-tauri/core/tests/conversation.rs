@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use chrono::{FixedOffset, TimeZone};
-use hearth_core::companion::prompt::Budget;
+use hearth_core::companion::prompt::{Budget, NOTE_CLOSE, NOTE_OPEN};
 use hearth_core::companion::tokens;
 use hearth_core::companion::turn::{self, Start};
 use hearth_core::generation::Model;
@@ -94,6 +94,19 @@ async fn take_turn(
 }
 
 /// The stored reply and the error of a turn that failed.
+/// A sent new message split into the note of the turn's context and the
+/// user's words after it.
+fn split_note(content: &serde_json::Value) -> (String, String) {
+    let content = content.as_str().expect("text content");
+    let rest = content
+        .strip_prefix(NOTE_OPEN)
+        .unwrap_or_else(|| panic!("no note heads {content:?}"));
+    let (note, words) = rest
+        .split_once(&format!("{NOTE_CLOSE}\n\n"))
+        .expect("the note is closed");
+    (note.to_owned(), words.to_owned())
+}
+
 fn failed(end: turn::Ended) -> (messages::Message, AppError) {
     match end {
         turn::Ended {
@@ -168,7 +181,12 @@ async fn a_reply_streams_into_the_journal_and_later_turns_see_the_history() {
         system.contains("You are Ember, Theodore's companion"),
         "{system}"
     );
-    assert!(system.contains("Wednesday 25 November 2026"), "{system}");
+    // The date changes from turn to turn: it heads the new message, after
+    // the conversation, so that turns share everything before it.
+    assert_eq!(sent["messages"][1]["content"], "Hi there");
+    let (note, words) = split_note(&sent["messages"][3]["content"]);
+    assert!(note.contains("Wednesday 25 November 2026"), "{note}");
+    assert_eq!(words, "Do you remember what I said?");
 }
 
 #[tokio::test]
@@ -225,10 +243,7 @@ async fn a_200_kb_message_is_stored_whole_and_sent_within_the_context() {
         .unwrap();
     assert_eq!(stored.content, huge);
     let sent = server.requests().last().unwrap().body.clone();
-    let last = sent["messages"].as_array().unwrap().last().unwrap()["content"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (_, last) = split_note(&sent["messages"].as_array().unwrap().last().unwrap()["content"]);
     assert!(last.starts_with("BEGIN") && last.ends_with("END"));
     assert!(last.len() < huge.len() / 4, "{}", last.len());
 }
@@ -284,7 +299,7 @@ async fn a_200_kb_word_is_counted_once_not_again_on_every_later_turn() {
         );
     }
     let sent = server.requests().last().unwrap().body.clone();
-    let last = sent["messages"].as_array().unwrap().last().unwrap()["content"].clone();
+    let (_, last) = split_note(&sent["messages"].as_array().unwrap().last().unwrap()["content"]);
     assert_eq!(last, "Tell me about the lake.");
 }
 

@@ -721,17 +721,21 @@ async fn talk(h: &Arc<Hearth>, text: &str) {
     }
 }
 
-fn system_of_last_chat(server: &FakeProvider) -> String {
+/// The note of the turn's context heading the last chat request's new message.
+fn context_of_last_chat(server: &FakeProvider) -> String {
     let requests = server.requests();
     let chat = requests
         .iter()
         .rev()
         .find(|r| r.path.ends_with("/chat/completions"))
         .expect("a chat request");
-    chat.body["messages"][0]["content"]
+    let last = chat.body["messages"].as_array().unwrap().last().unwrap()["content"]
         .as_str()
-        .unwrap_or_default()
-        .to_owned()
+        .unwrap_or_default();
+    let (note, _) = last
+        .split_once(hearth_core::companion::prompt::NOTE_CLOSE)
+        .expect("the new message opens with a note");
+    note.to_owned()
 }
 
 #[tokio::test]
@@ -761,7 +765,7 @@ async fn a_date_coming_up_is_mentioned_in_conversation_once() {
     }
     server.script([Step::reply(["Hello!"])]);
     talk(&h, "Good morning.").await;
-    let system = system_of_last_chat(&server);
+    let system = context_of_last_chat(&server);
     assert!(
         system.contains("Coming up: Amy's birthday is on") && system.contains("(in 3 days)"),
         "{system}"
@@ -773,7 +777,7 @@ async fn a_date_coming_up_is_mentioned_in_conversation_once() {
 
     server.script([Step::reply(["Of course."])]);
     talk(&h, "What should I cook tonight?").await;
-    let system = system_of_last_chat(&server);
+    let system = context_of_last_chat(&server);
     assert!(!system.contains("Coming up"), "mentioned once: {system}");
 }
 

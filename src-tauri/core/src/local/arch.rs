@@ -8,6 +8,7 @@ use candle_core::{Device, Result, Tensor};
 use candle_transformers::models::{quantized_llama, quantized_phi3, quantized_qwen3};
 
 use super::gemma3::Gemma3;
+use super::llama::Llama;
 
 /// The GGUF architectures Hearth runs, and how it names their family.
 pub const SUPPORTED: &[(&str, &str)] = &[
@@ -64,10 +65,11 @@ fn is_bidi_control(c: char) -> bool {
 }
 
 /// A model's weights, and the cache of one conversation. Clones share the
-/// weights; each reply runs on a clone with a fresh cache.
+/// weights (and, for the families written here, the cache's storage): clone
+/// only weights whose cache is empty.
 #[derive(Debug, Clone)]
 pub enum Weights {
-    Llama(quantized_llama::ModelWeights),
+    Llama(Llama),
     Gemma3(Gemma3),
     Qwen3(quantized_qwen3::ModelWeights),
     Phi3(quantized_phi3::ModelWeights),
@@ -84,9 +86,7 @@ impl Weights {
     ) -> Result<Self> {
         let cpu = &Device::Cpu;
         Ok(match arch {
-            "llama" => Weights::Llama(quantized_llama::ModelWeights::from_gguf(
-                content, reader, cpu,
-            )?),
+            "llama" => Weights::Llama(Llama::from_gguf(content, reader, context)?),
             "gemma3" => Weights::Gemma3(Gemma3::from_gguf(content, reader, context)?),
             "qwen3" => Weights::Qwen3(quantized_qwen3::ModelWeights::from_gguf(
                 content, reader, cpu,
@@ -96,6 +96,18 @@ impl Weights {
             )?),
             other => candle_core::bail!("{}", unsupported(other)),
         })
+    }
+
+    /// Cuts the cache back to the positions before `end`, for a prompt that
+    /// repeats the cached tokens up to there; returns how many positions are
+    /// kept (the next forward pass starts there). Families whose cache can't
+    /// be cut start over (0).
+    pub fn truncate(&mut self, end: usize) -> usize {
+        match self {
+            Weights::Llama(w) => w.truncate(end),
+            Weights::Gemma3(w) => w.truncate(end),
+            Weights::Qwen3(_) | Weights::Phi3(_) => 0,
+        }
     }
 
     /// The logits of the token after `input` (shape (1, tokens)), whose first

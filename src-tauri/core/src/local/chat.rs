@@ -76,6 +76,10 @@ pub struct GenerateOptions {
     pub repeat_last_n: usize,
     /// Prompt tokens read at once: a cancel is noticed between two blocks.
     pub prompt_block: usize,
+    /// Whether to reuse the cache of the previous reply for the part of the
+    /// prompt that repeats it (the same tokens come out either way; off only
+    /// to measure or check that).
+    pub reuse_cache: bool,
 }
 
 impl GenerateOptions {
@@ -94,6 +98,7 @@ impl GenerateOptions {
             repeat_penalty: 1.1,
             repeat_last_n: 64,
             prompt_block: PROMPT_BLOCK,
+            reuse_cache: true,
         }
     }
 }
@@ -132,15 +137,21 @@ pub struct Generation {
     pub prompt_time: Duration,
     /// Time spent writing tokens after the first.
     pub generate_time: Duration,
+    /// Prompt tokens not read again: the previous reply's cache held them.
+    pub reused_tokens: usize,
 }
 
 /// A loaded chat model. Share it through an `Arc`; replies run one at a time.
 pub struct ChatModel {
     path: PathBuf,
     name: String,
-    /// Pristine weights: each reply runs on a cheap clone (tensors are shared)
-    /// with its own KV cache, dropped when the reply ends.
+    /// Pristine weights, whose cache stays empty: a conversation runs on a
+    /// cheap clone (tensors are shared) with a cache of its own.
     weights: Weights,
+    /// The last reply's weights and the tokens their cache holds, for the next
+    /// reply to reuse the part of its prompt that did not change. Dropped
+    /// with the model (a switch or a release).
+    session: Mutex<Option<Session>>,
     tokenizer: Tokenizer,
     template: ChatTemplate,
     stop_tokens: Vec<u32>,
@@ -161,6 +172,12 @@ impl std::fmt::Debug for ChatModel {
             .field("context_length", &self.context_length)
             .finish()
     }
+}
+
+/// A conversation's cache: `weights` hold the keys and values of `tokens`.
+struct Session {
+    weights: Weights,
+    tokens: Vec<u32>,
 }
 
 /// A reader that reports how many bytes of the file have been read.
@@ -310,6 +327,7 @@ impl ChatModel {
             stop_tokens,
             eos,
             grammars: OnceLock::new(),
+            session: Mutex::new(None),
             context_length,
             busy: Mutex::new(()),
             load_time: started.elapsed(),
@@ -391,7 +409,53 @@ impl ChatModel {
         let reserve = options.max_tokens.min(self.context_length / 2);
         let prompt = self.prompt_tokens(request, reserve)?;
         let mut constraint = self.constraint(request);
-        let mut weights = self.weights.clone();
+        let kept = options
+            .reuse_cache
+            .then(|| lock(&self.session).take())
+            .flatten();
+        let (mut weights, reused) = match kept {
+            Some(mut session) => {
+                let common = common_prefix(&session.tokens, &prompt);
+                // At least the last prompt token is read: its logits give the
+                // first token of the reply.
+                let keep = session
+                    .weights
+                    .truncate(common.min(prompt.len().saturating_sub(1)));
+                (session.weights, keep)
+            }
+            None => (self.weights.clone(), 0),
+        };
+        let result = self.generate_on(
+            &mut weights,
+            &prompt,
+            reused,
+            constraint.as_mut(),
+            options,
+            cancel,
+            on_delta,
+        );
+        // After a failure the cache may hold half a step: not kept.
+        let (out, tokens) = result?;
+        if options.reuse_cache {
+            *lock(&self.session) = Some(Session { weights, tokens });
+        }
+        Ok(out)
+    }
+
+    /// [`Self::generate`] on `weights`, whose cache holds the first `reused`
+    /// tokens of `prompt`; returns the reply and the tokens the cache holds
+    /// after it.
+    #[allow(clippy::too_many_arguments)]
+    fn generate_on(
+        &self,
+        weights: &mut Weights,
+        prompt: &[u32],
+        reused: usize,
+        mut constraint: Option<&mut Constraint>,
+        options: &GenerateOptions,
+        cancel: &CancellationToken,
+        on_delta: &mut dyn FnMut(&str),
+    ) -> Result<(Generation, Vec<u32>), LocalError> {
         let mut sampler = LogitsProcessor::new(
             options.seed,
             (options.temperature > 0.0).then_some(options.temperature),
@@ -404,28 +468,38 @@ impl ChatModel {
             stop: StopReason::EndOfTurn,
             prompt_time: Duration::ZERO,
             generate_time: Duration::ZERO,
+            reused_tokens: reused,
         };
         let started = Instant::now();
         let mut logits = None;
         let block_len = options.prompt_block.max(1);
-        for (i, block) in prompt.chunks(block_len).enumerate() {
+        // The cache holds `tokens[..fed]`.
+        let mut fed = reused;
+        for block in prompt[reused..].chunks(block_len) {
             if cancel.is_cancelled() {
                 out.stop = StopReason::Cancelled;
-                return Ok(out);
+                return Ok((out, prompt[..fed].to_vec()));
             }
-            logits = Some(forward(&mut weights, block, i * block_len)?);
+            logits = Some(forward(weights, block, fed)?);
+            fed += block.len();
         }
         let mut logits = logits.ok_or_else(|| LocalError::Model("The prompt is empty.".into()))?;
         out.prompt_time = started.elapsed();
         let started = Instant::now();
-        let mut tokens = prompt.clone();
+        let mut tokens = prompt.to_vec();
         let mut text = TextStream::new(&self.tokenizer);
         loop {
             if cancel.is_cancelled() {
                 out.stop = StopReason::Cancelled;
                 break;
             }
-            let next = self.sample(&mut sampler, &logits, &tokens, options, constraint.as_mut())?;
+            let next = self.sample(
+                &mut sampler,
+                &logits,
+                &tokens,
+                options,
+                constraint.as_deref_mut(),
+            )?;
             if self.stop_tokens.contains(&next) {
                 out.stop = StopReason::EndOfTurn;
                 break;
@@ -459,7 +533,8 @@ impl ChatModel {
                 out.stop = StopReason::Cancelled;
                 break;
             }
-            logits = forward(&mut weights, &[next], tokens.len() - 1)?;
+            logits = forward(weights, &[next], fed)?;
+            fed += 1;
         }
         // Bytes of a character the stream stopped in the middle of.
         if out.stop != StopReason::Cancelled
@@ -469,7 +544,8 @@ impl ChatModel {
             on_delta(&rest);
         }
         out.generate_time = started.elapsed();
-        Ok(out)
+        tokens.truncate(fed);
+        Ok((out, tokens))
     }
 
     fn sample(
@@ -521,6 +597,15 @@ impl ChatModel {
             .inspect_err(|e| tracing::warn!(schema = schema.name, "answering unconstrained: {e}"))
             .ok()
     }
+}
+
+/// How many tokens `a` and `b` share at their start.
+fn common_prefix(a: &[u32], b: &[u32]) -> usize {
+    a.iter().zip(b).take_while(|(x, y)| x == y).count()
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn forward(weights: &mut Weights, tokens: &[u32], pos: usize) -> Result<Tensor, LocalError> {

@@ -11,8 +11,11 @@
 //!   dequantised;
 //! - rotary tables cover the context window actually used, one table per
 //!   rope base (local and global layers), shared by the layers;
-//! - the key/value cache grows with the conversation, and a sliding-window
-//!   layer keeps only the last `sliding_window` positions it can still see.
+//! - the key/value cache grows with the conversation and is kept between
+//!   turns, cut back to the part of the next prompt that did not change
+//!   ([`Gemma3::truncate`]); a sliding-window layer keeps the last
+//!   `sliding_window` positions it can still see and [`KEEP_BEHIND`] more, so
+//!   that a turn that changes its last few hundred tokens can still reuse it.
 //!
 //! The layout follows the published architecture: RMS norms before and after
 //! both attention and feed-forward, RMS-normalised queries and keys, grouped
@@ -22,45 +25,20 @@
 
 use std::sync::Arc;
 
-use candle_core::quantized::{GgmlDType, QMatMul, QTensor, gguf_file};
-use candle_core::{DType, Device, Module, Result, Tensor, bail};
+use candle_core::quantized::{QMatMul, QTensor, gguf_file};
+use candle_core::{Device, Module, Result, Tensor, bail};
 use candle_transformers::quantized_nn::RmsNorm;
+
+use super::cache::{KvCache, Rope, attend, embed};
 
 /// Every `GLOBAL_EVERY`-th layer attends to the whole context.
 const GLOBAL_EVERY: usize = 6;
 /// The rope base of local (sliding-window) layers.
 const LOCAL_ROPE_BASE: f32 = 10_000.0;
 
-#[derive(Debug, Clone)]
-struct Rope {
-    cos: Tensor,
-    sin: Tensor,
-}
-
-impl Rope {
-    fn new(head_dim: usize, base: f32, scale: f32, positions: usize) -> Result<Self> {
-        let inv: Vec<f32> = (0..head_dim)
-            .step_by(2)
-            .map(|i| 1.0 / base.powf(i as f32 / head_dim as f32) / scale)
-            .collect();
-        let inv = Tensor::from_vec(inv, (1, head_dim / 2), &Device::Cpu)?;
-        let pos = Tensor::arange(0u32, positions as u32, &Device::Cpu)?
-            .to_dtype(DType::F32)?
-            .reshape((positions, 1))?;
-        let angles = pos.matmul(&inv)?;
-        Ok(Rope {
-            cos: angles.cos()?,
-            sin: angles.sin()?,
-        })
-    }
-
-    fn apply(&self, x: &Tensor, pos: usize) -> Result<Tensor> {
-        let len = x.dim(2)?;
-        let cos = self.cos.narrow(0, pos, len)?;
-        let sin = self.sin.narrow(0, pos, len)?;
-        candle_nn::rotary_emb::rope(&x.contiguous()?, &cos, &sin)
-    }
-}
+/// Positions a sliding-window layer keeps beyond its window, so that the
+/// cache can be cut back that far for the next turn.
+const KEEP_BEHIND: usize = 1024;
 
 #[derive(Debug, Clone)]
 struct Layer {
@@ -80,13 +58,11 @@ struct Layer {
     rope: Arc<Rope>,
     /// `Some(n)`: this layer sees only the last `n` positions.
     window: Option<usize>,
-    /// Keys and values of positions `cache_start..`, shape (1, kv heads, len, head dim).
-    cache: Option<(Tensor, Tensor)>,
-    cache_start: usize,
+    cache: KvCache,
 }
 
-/// The weights of a Gemma 3 model, and the cache of one conversation. Clones
-/// share the weights and start with an empty cache.
+/// The weights of a Gemma 3 model, and the cache of one conversation. Clone
+/// it only with an empty cache (clones share the cache's storage).
 #[derive(Debug, Clone)]
 pub struct Gemma3 {
     /// The token embeddings, quantised: rows are looked up one by one.
@@ -140,8 +116,14 @@ impl Gemma3 {
         {
             bail!("the file's attention shape is not one Gemma 3 has");
         }
-        let global = Arc::new(Rope::new(head_dim, base, scale, max_positions)?);
-        let local = Arc::new(Rope::new(head_dim, LOCAL_ROPE_BASE, 1.0, max_positions)?);
+        let global = Arc::new(Rope::new(head_dim, base, scale, max_positions, false)?);
+        let local = Arc::new(Rope::new(
+            head_dim,
+            LOCAL_ROPE_BASE,
+            1.0,
+            max_positions,
+            false,
+        )?);
 
         let mut tensor = |name: &str| content.tensor(reader, name, &device);
         let embeddings = Arc::new(tensor("token_embd.weight")?);
@@ -180,8 +162,7 @@ impl Gemma3 {
                     local.clone()
                 },
                 window: (!is_global).then_some(window.max(1)),
-                cache: None,
-                cache_start: 0,
+                cache: KvCache::new(max_positions),
             });
         }
         Ok(Gemma3 {
@@ -197,31 +178,25 @@ impl Gemma3 {
         })
     }
 
-    /// The f32 embeddings of `tokens`, shape (tokens, hidden): the rows of the
-    /// quantised table, dequantised.
-    fn embed(&self, tokens: &[u32]) -> Result<Tensor> {
-        let (rows, cols) = self.embeddings.shape().dims2()?;
-        let dtype: GgmlDType = self.embeddings.dtype();
-        if cols % dtype.block_size() != 0 {
-            bail!("the embedding rows are not whole blocks");
+    /// The positions the cache holds: `0..cached()`.
+    pub fn cached(&self) -> usize {
+        self.layers.first().map_or(0, |l| l.cache.end())
+    }
+
+    /// Forgets the cached positions from `end` on; returns how many are kept:
+    /// `end` (at most what is cached), or 0 when a sliding-window layer no
+    /// longer holds the positions the next token would see.
+    pub fn truncate(&mut self, end: usize) -> usize {
+        let end = end.min(self.cached());
+        let whole = self.layers.iter().all(|l| match l.window {
+            Some(w) if l.cache.start() > 0 => end + 1 >= l.cache.start() + w,
+            _ => true,
+        });
+        let end = if whole { end } else { 0 };
+        for layer in &mut self.layers {
+            layer.cache.truncate(end);
         }
-        let row_bytes = cols / dtype.block_size() * dtype.type_size();
-        let data = self.embeddings.data()?;
-        let mut raw = Vec::with_capacity(row_bytes * tokens.len());
-        for &t in tokens {
-            let t = t as usize;
-            if t >= rows {
-                bail!("token {t} is outside the vocabulary");
-            }
-            raw.extend_from_slice(&data[t * row_bytes..(t + 1) * row_bytes]);
-        }
-        let picked = candle_core::quantized::ggml_file::qtensor_from_ggml(
-            dtype,
-            &raw,
-            vec![tokens.len(), cols],
-            &Device::Cpu,
-        )?;
-        picked.dequantize(&Device::Cpu)
+        end
     }
 
     /// The logits of the next token after `tokens`, which sit at positions
@@ -235,7 +210,8 @@ impl Gemma3 {
             bail!("the context window is full");
         }
         let tokens = input.squeeze(0)?.to_vec1::<u32>()?;
-        let mut x = (self.embed(&tokens)? * (self.hidden as f64).sqrt())?.unsqueeze(0)?;
+        let mut x =
+            (embed(&self.embeddings, &tokens)? * (self.hidden as f64).sqrt())?.unsqueeze(0)?;
         let (heads, kv_heads, head_dim) = (self.heads, self.kv_heads, self.head_dim);
         for layer in &mut self.layers {
             let attended = layer.attend(
@@ -277,61 +253,15 @@ impl Layer {
         let v = split(self.v.forward(x)?, kv_heads)?.contiguous()?;
         let q = self.rope.apply(&q, pos)?;
         let k = self.rope.apply(&k, pos)?;
-        if pos == 0 {
-            self.cache = None;
-            self.cache_start = 0;
+        let (k, v) = self.cache.append(&k, &v, pos)?;
+        let out = attend(&q, &k, &v, pos, self.cache.start(), self.window)?;
+        // Keep what later positions can still see, and some more for the
+        // next turn: trimmed now and then, not on every token.
+        if let Some(w) = self.window
+            && self.cache.end() - self.cache.start() > w + 2 * KEEP_BEHIND
+        {
+            self.cache.keep_last(w + KEEP_BEHIND)?;
         }
-        let (k, v) = match self.cache.take() {
-            Some((ck, cv)) => (Tensor::cat(&[&ck, &k], 2)?, Tensor::cat(&[&cv, &v], 2)?),
-            None => (k, v),
-        };
-        let start = self.cache_start;
-        let total = k.dim(2)?;
-        // Positions of the keys: start..start + total; of the queries: pos..pos + len.
-        let needs_mask = len > 1 || self.window.is_some_and(|w| total > w);
-        let mask = needs_mask
-            .then(|| {
-                let window = self.window.unwrap_or(usize::MAX);
-                let cells: Vec<f32> = (0..len)
-                    .flat_map(|i| {
-                        let qp = pos + i;
-                        (0..total).map(move |j| {
-                            let kp = start + j;
-                            if kp <= qp && qp - kp < window {
-                                0.0
-                            } else {
-                                f32::NEG_INFINITY
-                            }
-                        })
-                    })
-                    .collect();
-                Tensor::from_vec(cells, (len, total), &Device::Cpu)
-            })
-            .transpose()?;
-        let rep = heads / kv_heads;
-        let (kr, vr) = (
-            candle_transformers::utils::repeat_kv(k.clone(), rep)?.contiguous()?,
-            candle_transformers::utils::repeat_kv(v.clone(), rep)?.contiguous()?,
-        );
-        let mut scores = (q.matmul(&kr.t()?)? / (head_dim as f64).sqrt())?;
-        if let Some(mask) = mask {
-            scores = scores.broadcast_add(&mask)?;
-        }
-        let weights = candle_nn::ops::softmax_last_dim(&scores)?;
-        let out = weights
-            .matmul(&vr)?
-            .transpose(1, 2)?
-            .reshape((1, len, heads * head_dim))?;
-        // Keep what later positions can still see.
-        let (k, v, start) = match self.window {
-            Some(w) if total > w => {
-                let drop = total - w;
-                (k.narrow(2, drop, w)?, v.narrow(2, drop, w)?, start + drop)
-            }
-            _ => (k, v, start),
-        };
-        self.cache = Some((k, v));
-        self.cache_start = start;
         self.o.forward(&out)
     }
 }

@@ -21,12 +21,14 @@
 //! before the first model runs; [`recommended_threads`] is the cap we suggest.
 
 pub mod arch;
+mod cache;
 pub mod catalogue;
 pub mod chat;
 mod constrain;
 pub mod download;
 pub mod embed;
 mod gemma3;
+mod llama;
 pub mod models;
 pub mod runtime;
 mod spm;

@@ -1,13 +1,18 @@
 //! Building the prompt for a reply: one pure function from what the companion
 //! knows to the request sent to the model, trimmed to the model's context.
 //!
-//! What goes in, in order: the persona and what the user said about themself
-//! at set-up; today's local date and time; what the companion remembers
-//! (memories, best first); past moments recalled for the new message, with
-//! their dates; then the recent conversation, ending with the new message.
-//! When the budget is short, the oldest recent turns go first; memories and
-//! recalled messages keep to their shares; a new message longer than three
-//! quarters of the room is shortened in the middle.
+//! Laid out stable part first, so that consecutive turns share the longest
+//! possible beginning (an in-process model reuses its cache for it; remote
+//! providers cache prompt prefixes the same way): the system text is the
+//! persona and what the user said about themself at set-up, nothing else;
+//! then the recent conversation; then, at the head of the new message, a
+//! note of what changes from turn to turn: today's local date and time, what
+//! the companion remembers (memories, best first), past moments recalled for
+//! the new message with their dates, and a date coming up. The user's words
+//! end the message, untouched. When the budget is short, the oldest recent
+//! turns go first; memories and recalled messages keep to their shares; a
+//! new message longer than three quarters of the room is shortened in the
+//! middle.
 
 use std::collections::HashMap;
 
@@ -81,6 +86,17 @@ pub struct Prompt {
     pub occasion: Option<UpcomingDate>,
 }
 
+/// The lines around the note of what changes from turn to turn, at the head
+/// of the new message (see [`context_note`]).
+pub const NOTE_OPEN: &str = "[Hearth's note for this reply; not written by the user]";
+pub const NOTE_CLOSE: &str = "[End of note. Their message:]";
+
+/// The new message as sent: the note of this turn's context, then the
+/// user's words.
+pub fn context_note(context: &str, said: &str) -> String {
+    format!("{NOTE_OPEN}\n{context}\n{NOTE_CLOSE}\n\n{said}")
+}
+
 /// Framing tokens each chat message costs beyond its text.
 const PER_MESSAGE: u32 = 4;
 /// A recalled message is quoted at most this long (characters).
@@ -94,15 +110,17 @@ pub fn build(input: &PromptInput<'_>) -> Prompt {
     let persona = &input.persona;
     let user = display_name(&persona.user_name);
 
+    // Stable from turn to turn: the persona.
     let mut system = persona_text(persona, &user);
-    system.push_str(&format!(
-        "\n\nIt is now {} (the user's local time).",
+    // Changing every turn: sent at the head of the new message.
+    let mut context = format!(
+        "It is now {} (the user's local time).",
         input.now.format("%A %-d %B %Y, %H:%M")
-    ));
+    );
     if let Some(date) = input.occasion {
-        system.push_str(&occasion_note(date, &user));
+        context.push_str(&occasion_note(date, &user));
     }
-    let mut used = tokens::count(&system);
+    let mut used = tokens::count(&system) + tokens::count(&context_note(&context, ""));
 
     // The new message: always sent, shortened only if it cannot fit otherwise.
     let (latest, history) = match input.recent.split_last() {
@@ -139,7 +157,7 @@ pub fn build(input: &PromptInput<'_>) -> Prompt {
         memory_ids.push(m.id);
     }
     if !memory_ids.is_empty() {
-        system.push_str(&section);
+        context.push_str(&section);
         used += section_used;
     }
 
@@ -180,7 +198,7 @@ pub fn build(input: &PromptInput<'_>) -> Prompt {
         for (_, _, line) in chosen {
             section.push_str(&line);
         }
-        system.push_str(&section);
+        context.push_str(&section);
         used += section_used;
     }
 
@@ -228,9 +246,22 @@ pub fn build(input: &PromptInput<'_>) -> Prompt {
         ));
     }
 
-    let (messages, message_tokens) = alternate(included);
-    // The system sections were counted piece by piece (which can only
-    // overcount): report the real total.
+    let (mut messages, mut message_tokens) = alternate(included);
+    match messages.last_mut() {
+        Some(last) if last.role == ChatRole::User => {
+            let note = context_note(&context, "");
+            message_tokens += tokens::count(&note);
+            last.content.insert_str(0, &note);
+        }
+        // No new message to head (nothing the user said is pending): the
+        // note closes the system text instead.
+        _ => {
+            system.push_str("\n\n");
+            system.push_str(&context);
+        }
+    }
+    // The sections were counted piece by piece (which can only overcount):
+    // report the real total.
     let tokens = tokens::count(&system) + message_tokens;
     Prompt {
         request: ChatRequest {

@@ -92,10 +92,28 @@ fn input<'a>(
     }
 }
 
+/// The user's words in a sent message, after the note of the turn's context.
+fn said(message: &ChatMessage) -> &str {
+    message
+        .content
+        .split_once(&format!("{NOTE_CLOSE}\n\n"))
+        .unwrap_or_else(|| panic!("no note in {:?}", message.content))
+        .1
+}
+
+/// The note of the turn's context at the head of a sent message.
+fn note(message: &ChatMessage) -> &str {
+    let text = message
+        .content
+        .strip_prefix(&format!("{NOTE_OPEN}\n"))
+        .unwrap_or_else(|| panic!("no note in {:?}", message.content));
+    &text[..text.find(NOTE_CLOSE).expect("the note is closed")]
+}
+
 static NO_COUNTS: std::sync::LazyLock<HashMap<i64, u32>> = std::sync::LazyLock::new(HashMap::new);
 
 #[test]
-fn the_system_text_holds_persona_date_memories_then_recalled_moments_in_that_order() {
+fn the_persona_comes_first_then_the_conversation_then_the_turns_context_then_the_new_message() {
     let p = persona();
     let memories = [memory(1, "Theodore's sister Maya lives in Lisbon.")];
     let recalled = [message(
@@ -106,38 +124,86 @@ fn the_system_text_holds_persona_date_memories_then_recalled_moments_in_that_ord
     )];
     let recent = conversation(4, 6);
     let prompt = build(&input(&p, &memories, &recalled, &recent, 8_192));
-    let system = prompt.request.system.clone().unwrap();
 
+    // The system text is the persona alone: the same on every turn.
+    let system = prompt.request.system.clone().unwrap();
     let at = |needle: &str| {
         system
             .find(needle)
             .unwrap_or_else(|| panic!("{needle:?} missing from:\n{system}"))
     };
     assert!(at("You are Ember, Theodore's companion") < at("Gentle and wry."));
-    assert!(at("Plainly, no fuss.") < at("It is now Wednesday 25 November 2026, 15:40"));
+    assert!(at("Gentle and wry.") < at("Plainly, no fuss."));
+    for changing in ["It is now", "Maya", "sailed", "Wednesday"] {
+        assert!(!system.contains(changing), "{changing:?} in {system}");
+    }
+
+    // What changes from turn to turn heads the new message: the time, then
+    // memories, then recalled moments.
+    let last = prompt.request.messages.last().unwrap();
+    assert_eq!(last.role, ChatRole::User);
+    let context = note(last);
+    let at = |needle: &str| {
+        context
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle:?} missing from:\n{context}"))
+    };
+    assert_eq!(at("It is now Wednesday 25 November 2026, 15:40"), 0);
     assert!(at("It is now") < at("Maya lives in Lisbon"));
     assert!(at("Maya lives in Lisbon") < at("Theodore: We sailed on the lake in June."));
     assert!(
-        system.contains("[Thu 18 Jun 2026] Theodore: We sailed"),
-        "{system}"
+        context.contains("[Thu 18 Jun 2026] Theodore: We sailed"),
+        "{context}"
     );
+    assert_eq!(last.content, context_note(context.trim_end(), said(last)));
     assert_eq!(prompt.memory_ids, vec![1]);
     assert_eq!(prompt.recalled_ids, vec![7]);
 
-    // The conversation follows in order and ends with the new message.
-    let sent: Vec<&str> = prompt
-        .request
-        .messages
-        .iter()
-        .map(|m| m.content.as_str())
-        .collect();
+    // The conversation follows in order and ends with the new message, whose
+    // words arrive as written.
+    let (new, history) = prompt.request.messages.split_last().unwrap();
+    let mut sent: Vec<&str> = history.iter().map(|m| m.content.as_str()).collect();
+    sent.push(said(new));
     let expected: Vec<&str> = recent.iter().skip(1).map(|m| m.content.as_str()).collect();
     assert_eq!(
         sent, expected,
         "a leading reply is dropped; the rest keeps its order"
     );
-    assert_eq!(prompt.request.messages.last().unwrap().role, ChatRole::User);
     assert!(!prompt.latest_truncated);
+}
+
+#[test]
+fn the_next_turn_repeats_the_previous_prompt_up_to_its_context_note() {
+    let p = persona();
+    let mut recent = conversation(5, 6);
+    let first = build(&input(
+        &p,
+        &[memory(1, "Theodore's sister Maya lives in Lisbon.")],
+        &[],
+        &recent,
+        8_192,
+    ));
+    recent.push(message(200, Role::Assistant, "How was the lake?", NOW_MS));
+    recent.push(message(201, Role::User, "Cold, but lovely.", NOW_MS));
+    let swims = [memory(2, "Theodore swims in winter.")];
+    let mut later = input(&p, &swims, &[], &recent, 8_192);
+    later.now = now() + chrono::Duration::minutes(3);
+    let second = build(&later);
+
+    assert_eq!(second.request.system, first.request.system);
+    let (asked, before) = first.request.messages.split_last().unwrap();
+    assert_eq!(&second.request.messages[..before.len()], before);
+    let next = &second.request.messages[before.len()];
+    assert_eq!(next.role, ChatRole::User);
+    assert_eq!(
+        next.content,
+        said(asked),
+        "the earlier message, without its note"
+    );
+    let now = second.request.messages.last().unwrap();
+    assert_eq!(said(now), "Cold, but lovely.");
+    assert!(note(now).contains("15:43") && note(now).contains("swims in winter"));
+    assert!(!note(now).contains("Maya"));
 }
 
 #[test]
@@ -205,7 +271,7 @@ fn a_200_kb_message_is_sent_shortened_in_the_middle_within_the_budget() {
     recent.push(message(999, Role::User, &huge, NOW_MS));
     let prompt = build(&input(&p, &[], &[], &recent, 16_000));
     assert!(prompt.latest_truncated);
-    let last = &prompt.request.messages.last().unwrap().content;
+    let last = said(prompt.request.messages.last().unwrap());
     assert!(last.starts_with("Dear Maya,") && last.ends_with("Love, Theo"));
     assert!(total_tokens(&prompt) <= Budget::for_context(16_000).prompt_tokens());
 }
@@ -220,13 +286,9 @@ fn recalled_messages_already_in_the_recent_turns_are_not_repeated() {
     ];
     let prompt = build(&input(&p, &[], &recalled, &recent, 8_192));
     assert_eq!(prompt.recalled_ids, vec![3]);
-    assert!(
-        prompt
-            .request
-            .system
-            .unwrap()
-            .contains("you: An older reply.")
-    );
+    let context = note(prompt.request.messages.last().unwrap());
+    assert!(context.contains("you: An older reply."), "{context}");
+    assert!(!context.contains(&recent[1].content), "{context}");
 }
 
 #[test]
@@ -241,7 +303,7 @@ fn turns_alternate_even_after_a_failed_or_empty_reply() {
     let prompt = build(&input(&p, &[], &[], &recent, 4_096));
     let roles: Vec<ChatRole> = prompt.request.messages.iter().map(|m| m.role).collect();
     assert_eq!(roles, vec![ChatRole::User]);
-    assert_eq!(prompt.request.messages[0].content, "first\n\nsecond");
+    assert_eq!(said(&prompt.request.messages[0]), "first\n\nsecond");
     assert_eq!(
         prompt.tokens,
         total_tokens(&prompt),
@@ -255,15 +317,16 @@ fn an_unnamed_user_is_called_the_user_and_empty_sections_are_left_out() {
     p.user_name = " ".into();
     p.voice.clear();
     let recent = [message(1, Role::User, "hi", NOW_MS)];
-    let system = build(&input(&p, &[], &[], &recent, 4_096))
-        .request
-        .system
-        .unwrap();
+    let prompt = build(&input(&p, &[], &[], &recent, 4_096));
+    let system = prompt.request.system.unwrap();
     assert!(
         system.starts_with("You are Ember, the user's companion"),
         "{system}"
     );
     assert!(!system.contains("Your voice"));
-    assert!(!system.contains("What you remember"));
-    assert!(!system.contains("Earlier moments"));
+    let context = note(&prompt.request.messages[0]);
+    assert!(context.starts_with("It is now"), "{context}");
+    assert!(!context.contains("What you remember"));
+    assert!(!context.contains("Earlier moments"));
+    assert_eq!(said(&prompt.request.messages[0]), "hi");
 }
