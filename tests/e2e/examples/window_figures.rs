@@ -228,16 +228,20 @@ callbacks.get = (id) => {
 const frameEnd = new MessageChannel();
 let open = null;
 frameEnd.port1.onmessage = () => {
-  if (open) P.frames.push([open[0], performance.now() - open[0], open[1]]);
+  if (open) P.frames.push([open[0], performance.now() - open[0], open[1], open[2]]);
   open = null;
 };
 const raf = window.requestAnimationFrame.bind(window);
 window.requestAnimationFrame = (callback) => raf((time) => {
   if (!open && P.tokens > 0 && P.doneAt === null && !P.stopped) {
-    open = [performance.now(), P.tokens];
+    open = [performance.now(), P.tokens, 0];
     frameEnd.port2.postMessage(0);
   }
   callback(time);
+  // The script's part: the callback and the microtasks it queued (the
+  // view's updates); the rest of the frame is style, layout and paint.
+  const mine = open;
+  if (mine) queueMicrotask(() => { mine[2] = performance.now() - mine[0]; });
 });
 return P.supported;
 "#;
@@ -250,8 +254,8 @@ struct Probe {
     done_at: Option<f64>,
     /// [start, duration, tokens received] of each stream event handled.
     deltas: Vec<[f64; 3]>,
-    /// [start, duration, tokens received] of each frame of the reply.
-    frames: Vec<[f64; 3]>,
+    /// [start, duration, tokens received, script's part] of each frame of the reply.
+    frames: Vec<[f64; 4]>,
     /// [start, length, tokens received] of each heartbeat gap over 2 ms.
     gaps: Vec<[f64; 3]>,
     /// How many gaps fell in each quarter of a millisecond (the last: 10 ms and over).
@@ -346,24 +350,44 @@ async fn stream(display: &Display) -> Streamed {
         "streaming {TOKENS} tokens at {RATE}/s (about {} s)…",
         TOKENS / RATE as usize
     );
+    // Meanwhile the CPU time of the web process (the page's main thread and
+    // WebKit's own threads) and of the app, against the tokens sent, from
+    // /proc: unlike the page's clock, it does not count time the machine
+    // gave to other work.
     let journal = read_journal(data.path());
+    let pid = app.app_pid().expect("the app's process");
     let deadline = Instant::now() + Duration::from_secs(TOKENS as u64 / RATE as u64 * 3 + 60);
+    let mut cpu = Vec::new();
+    let mut polls = 0;
     loop {
-        let status: Option<String> = journal
-            .query_row(
-                "SELECT status FROM messages WHERE role = 'assistant' ORDER BY id DESC LIMIT 1",
-                [],
-                |r| r.get(0),
-            )
-            .ok();
-        if status.as_deref() == Some("complete") {
-            break;
+        let web: f64 = descendants(pid.as_raw())
+            .into_iter()
+            .filter(|(_, name)| name.starts_with("WebKitWebProces"))
+            .map(|(pid, _)| cpu_seconds(pid))
+            .sum();
+        cpu.push([
+            server.sent_times().len() as f64,
+            web,
+            cpu_seconds(pid.as_raw()),
+        ]);
+        polls += 1;
+        if polls % 5 == 0 {
+            let status: Option<String> = journal
+                .query_row(
+                    "SELECT status FROM messages WHERE role = 'assistant' ORDER BY id DESC LIMIT 1",
+                    [],
+                    |r| r.get(0),
+                )
+                .ok();
+            if status.as_deref() == Some("complete") {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the reply did not finish (status {status:?})"
+            );
         }
-        assert!(
-            Instant::now() < deadline,
-            "the reply did not finish (status {status:?})"
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     // The window hears of the end just after the journal does; then let it
     // show the finished message.
@@ -390,10 +414,16 @@ async fn stream(display: &Display) -> Streamed {
             .any(|m| m.role == "assistant" && m.status == "complete"),
         "the window shows the finished reply"
     );
-    analyse(&probe, done_at, &supported, &sent)
+    analyse(&probe, done_at, &supported, &sent, &cpu)
 }
 
-fn analyse(probe: &Probe, done_at: f64, supported: &Value, sent: &[Instant]) -> Streamed {
+fn analyse(
+    probe: &Probe,
+    done_at: f64,
+    supported: &Value,
+    sent: &[Instant],
+    cpu: &[[f64; 3]],
+) -> Streamed {
     let first = probe.deltas.first().map_or(0.0, |d| d[0]);
     let paced = match (sent.first(), sent.last()) {
         (Some(a), Some(b)) => b.duration_since(*a).as_secs_f64(),
@@ -455,23 +485,32 @@ fn analyse(probe: &Probe, done_at: f64, supported: &Value, sent: &[Instant]) -> 
     };
     let mut frames: Vec<f64> = probe.frames.iter().map(|f| f[1]).collect();
     frames.sort_by(f64::total_cmp);
+    let mut scripts: Vec<f64> = probe.frames.iter().map(|f| f[3]).collect();
+    scripts.sort_by(f64::total_cmp);
     println!("  {longtask}; so a heartbeat in the page measures it instead");
     println!(
         "  main thread busy (heartbeat every {floor:.2} ms; a gap is the longest anything kept it): longest {longest_gap:.1} ms while streaming, {over_16} gaps over 16 ms (goal: none); {after:.1} ms longest as the finished reply replaced the stream"
     );
     println!(
-        "  {} frames of the reply (one per {:.1} ms): p50 {:.1} ms, p95 {:.1} ms, longest {longest_frame:.1} ms (script, style, layout); longest stream event handled in {longest_event:.2} ms",
+        "  {} frames of the reply (one per {:.1} ms): p50 {:.1} ms, p95 {:.1} ms, longest {longest_frame:.1} ms (script, style, layout, paint); their script alone p50 {:.1} ms, p95 {:.1} ms; longest stream event handled in {longest_event:.2} ms",
         frames.len(),
         (done_at - first) / frames.len().max(1) as f64,
         percentile(&frames, 0.5),
         percentile(&frames, 0.95),
+        percentile(&scripts, 0.5),
+        percentile(&scripts, 0.95),
     );
 
     // The page's cost per tenth of the tokens: its frames and stream
     // events, overlapping spans counted once, each tenth by the tokens
     // received when the work began.
     let tenth = |tokens: f64| (((tokens as usize).saturating_sub(1)) * 10 / TOKENS).min(9);
-    let mut spans: Vec<[f64; 3]> = probe.frames.iter().chain(&probe.deltas).copied().collect();
+    let mut spans: Vec<[f64; 3]> = probe
+        .frames
+        .iter()
+        .map(|f| [f[0], f[1], f[2]])
+        .chain(probe.deltas.iter().copied())
+        .collect();
     spans.sort_by(|a, b| a[0].total_cmp(&b[0]));
     let mut cost = [0.0f64; 10];
     let mut reach = f64::MIN;
@@ -503,6 +542,39 @@ fn analyse(probe: &Probe, done_at: f64, supported: &Value, sent: &[Instant]) -> 
             .collect::<Vec<_>>()
             .join(" ")
     );
+    // CPU seconds per tenth of the tokens sent: the web process, the app.
+    let at = |tokens: usize| {
+        cpu.iter()
+            .find(|c| c[0] as usize >= tokens)
+            .or(cpu.last())
+            .copied()
+            .unwrap_or_default()
+    };
+    let mut web = [0.0f64; 10];
+    let mut core = [0.0f64; 10];
+    for d in 0..10 {
+        let (a, b) = (at(d * TOKENS / 10), at((d + 1) * TOKENS / 10));
+        web[d] = b[1] - a[1];
+        core[d] = b[2] - a[2];
+    }
+    println!(
+        "  CPU per token, each tenth of the reply (µs; web process / app): {}",
+        web.iter()
+            .zip(&core)
+            .map(|(w, c)| format!(
+                "{:.0}/{:.0}",
+                w * 1e6 / (TOKENS / 10) as f64,
+                c * 1e6 / (TOKENS / 10) as f64
+            ))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    println!(
+        "  the web process used {:.0}% of a core while streaming, the app {:.0}%; its last tenth of the tokens {:.2}× its first",
+        web.iter().sum::<f64>() * 100.0 / (TOKENS as f64 / f64::from(RATE)),
+        core.iter().sum::<f64>() * 100.0 / (TOKENS as f64 / f64::from(RATE)),
+        web[9] / web[0].max(1e-9)
+    );
     let ratio = cost[9] / cost[0].max(1e-9);
     println!(
         "streaming: longest main-thread task {longest_gap:.1} ms (goal ≤ 16 ms); last 10% of tokens cost {ratio:.2}× the first 10% (goal ≤ 1.5×; by the heartbeat {:.2}×)",
@@ -512,6 +584,37 @@ fn analyse(probe: &Probe, done_at: f64, supported: &Value, sent: &[Instant]) -> 
         longest_ms: longest_gap,
         ratio,
     }
+}
+
+/// The processes below `pid`, with their names.
+fn descendants(pid: i32) -> Vec<(i32, String)> {
+    let mut found = Vec::new();
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task"));
+    for task in tasks.into_iter().flatten().flatten() {
+        let children = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+        for child in children.split_whitespace().filter_map(|c| c.parse().ok()) {
+            let name = std::fs::read_to_string(format!("/proc/{child}/comm")).unwrap_or_default();
+            found.push((child, name.trim().to_owned()));
+            found.extend(descendants(child));
+        }
+    }
+    found
+}
+
+/// User and system CPU time of a process, in seconds (all its threads).
+fn cpu_seconds(pid: i32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    // utime and stime, the 14th and 15th fields, in the kernel's USER_HZ
+    // (100 a second on Linux, whatever the kernel's own tick).
+    let ticks: u64 = [11, 12]
+        .iter()
+        .filter_map(|&i| fields.get(i)?.parse::<u64>().ok())
+        .sum();
+    ticks as f64 / 100.0
 }
 
 // ---------------------------------------------------------------------------
