@@ -44,6 +44,13 @@ pub enum Step {
         chunks: Vec<String>,
         delay: Duration,
     },
+    /// Streams `chunks` as text deltas at a steady `per_second` (chunk `i`
+    /// leaves `i / per_second` seconds after the first, however long each
+    /// write took), then ends normally: a live model's pace, for measuring.
+    Paced {
+        chunks: Vec<String>,
+        per_second: u32,
+    },
     /// Answers with an HTTP error status (and `Retry-After` seconds, if set).
     Status {
         code: u16,

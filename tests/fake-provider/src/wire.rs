@@ -361,6 +361,7 @@ fn stream_response(
     framer: impl Framer,
     step: Step,
 ) -> Response {
+    let mut rate = None;
     let (chunks, delay, ending) = match step {
         Step::Status {
             code,
@@ -368,6 +369,10 @@ fn stream_response(
             message,
         } => return error_response(format, code, &message, retry_after),
         Step::Reply { chunks, delay } => (chunks, delay, Ending::Finish),
+        Step::Paced { chunks, per_second } => {
+            rate = Some(Duration::from_secs(1) / per_second.max(1));
+            (chunks, Duration::ZERO, Ending::Finish)
+        }
         Step::DropAfter { chunks } => (chunks, Duration::ZERO, Ending::Drop),
         Step::MalformedAfter { chunks } => (chunks, Duration::ZERO, Ending::Malformed),
         Step::StallAfter { chunks } => (chunks, Duration::ZERO, Ending::Stall),
@@ -390,8 +395,11 @@ fn stream_response(
                 return hung_up();
             }
         }
-        for chunk in &chunks {
-            if !delay.is_zero() {
+        let first = tokio::time::Instant::now();
+        for (i, chunk) in chunks.iter().enumerate() {
+            if let Some(every) = rate {
+                tokio::time::sleep_until(first + every * i as u32).await;
+            } else if !delay.is_zero() {
                 tokio::time::sleep(delay).await;
             }
             let frame = framer.delta(chunk);
