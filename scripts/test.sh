@@ -12,6 +12,8 @@ ensure_build_tools
 # tests: a private D-Bus session with GNOME's Secret Service. The letters'
 # PDF tests: poppler's pdftotext, pdffonts and pdfinfo read the PDFs made.
 ensure_packages xvfb xauth webkit2gtk-driver dbus-daemon gnome-keyring poppler-utils
+# The package test: freedesktop.org's checker of the installed menu entry.
+ensure_packages desktop-file-utils
 if ! tauri-driver --help >/dev/null 2>&1 || [ "$(cargo install --list | grep -c "^tauri-driver v$TAURI_DRIVER_VERSION:")" -eq 0 ]; then
   say "installing tauri-driver $TAURI_DRIVER_VERSION"
   cargo install --locked --quiet tauri-driver --version "$TAURI_DRIVER_VERSION"
@@ -101,8 +103,28 @@ say "Rust tests, then the end-to-end suite (the real app under Xvfb, through Web
 # test is given a bus that cannot exist (see tests/e2e), and the harness runs
 # one end-to-end test at a time.
 keyring_home="$(mktemp -d)"
-trap 'rm -rf "$keyring_home"' EXIT
+installed_package=""
+# Leaves the machine as it was, whether the tests pass or fail.
+cleanup() {
+  rm -rf "$keyring_home"
+  if [ -n "$installed_package" ]; then
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq hearth >/dev/null
+  fi
+}
+trap cleanup EXIT
 XDG_DATA_HOME="$keyring_home" HEARTH_REQUIRE_KEYRING=1 dbus-run-session -- bash -c '
   printf "hearth-tests" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
   exec cargo test --locked --workspace'
+say "the package: the release .deb, installed with apt-get, its app run from /usr/bin"
+# scripts/package.sh builds the release app (the hearth package alone: no
+# test-only canary) and the .deb with the Tauri bundler, and prints the .deb's
+# path last. tests/e2e/tests/package.rs, ignored in the run above, checks what
+# the package installed and drives the installed app through WebDriver; the
+# package is removed again at the end (see cleanup).
+deb="$("$ROOT/scripts/package.sh" | tail -n 1)"
+say "installing $deb"
+installed_package=1
+as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$deb" >/dev/null
+HEARTH_APP=/usr/bin/hearth cargo test --locked --workspace --test package -- --ignored
+
 say "screenshots: $ROOT/target/e2e/screenshots"

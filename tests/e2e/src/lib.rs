@@ -385,6 +385,48 @@ fn process_group(pid: i32) -> Option<i32> {
     stat_fields(&stat).get(2)?.parse().ok()
 }
 
+/// The folder `scripts/models.sh` fetched the built-in models into:
+/// `HEARTH_MODELS_DIR`, else the workspace's `.tools/models`.
+pub fn fetched_models() -> PathBuf {
+    std::env::var_os("HEARTH_MODELS_DIR")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_dir().join(".tools/models"))
+}
+
+/// Puts `from` (a file or a folder) at `to`: files hard-linked where the two
+/// share a file system (the models are large and only read), else copied.
+pub fn link_or_copy(from: &Path, to: &Path) {
+    if from.is_dir() {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            link_or_copy(&entry.path(), &to.join(entry.file_name()));
+        }
+    } else if std::fs::hard_link(from, to).is_err() {
+        std::fs::copy(from, to)
+            .unwrap_or_else(|e| panic!("copy {} to {}: {e}", from.display(), to.display()));
+    }
+}
+
+/// Puts the two built-in models (chat and embeddings) in the models folder of
+/// `data_dir`, as `scripts/run.sh` does on a fresh install.
+pub fn place_built_in_models(data_dir: &Path) {
+    use hearth_core::local::{DEFAULT_CHAT_MODEL, DEFAULT_EMBEDDING_MODEL};
+    let source = fetched_models();
+    let models = hearth_core::local::models_dir(data_dir);
+    std::fs::create_dir_all(&models).unwrap();
+    for name in [DEFAULT_CHAT_MODEL, DEFAULT_EMBEDDING_MODEL] {
+        let from = source.join(name);
+        assert!(
+            from.exists(),
+            "{} is missing: run `scripts/models.sh .tools/models` (scripts/test.sh does)",
+            from.display()
+        );
+        link_or_copy(&from, &models.join(name));
+    }
+}
+
 // ---------------------------------------------------------------------------
 // The journal, read and seeded with Hearth's own code.
 

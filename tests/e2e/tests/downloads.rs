@@ -11,43 +11,16 @@
 #[path = "../../../src-tauri/core/tests/support/file_server.rs"]
 mod file_server;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use file_server::{Behaviour, FileServer};
-use hearth_core::local::{DEFAULT_CHAT_MODEL, DEFAULT_EMBEDDING_MODEL, models};
-use hearth_e2e::{App, Display, click, seed_persona, test_persona, text_of, wait_for_text};
+use hearth_core::local::{DEFAULT_CHAT_MODEL, models};
+use hearth_e2e::{
+    App, Display, click, fetched_models, place_built_in_models, seed_persona, test_persona,
+    text_of, wait_for_text,
+};
 
 const DOWNLOADED: &str = "Hearth-Test-Companion.Q4_1.gguf";
-
-fn fetched_models() -> PathBuf {
-    std::env::var_os("HEARTH_MODELS_DIR")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| hearth_e2e::workspace_dir().join(".tools/models"))
-}
-
-/// Hard-links (or copies) the built-in models into the app's models folder.
-fn place_built_in_models(data_dir: &Path) {
-    let source = fetched_models();
-    let dest = hearth_core::local::models_dir(data_dir);
-    std::fs::create_dir_all(dest.join(DEFAULT_EMBEDDING_MODEL)).unwrap();
-    let link = |from: PathBuf, to: PathBuf| {
-        if std::fs::hard_link(&from, &to).is_err() {
-            std::fs::copy(&from, &to)
-                .unwrap_or_else(|e| panic!("copy {} (run scripts/models.sh): {e}", from.display()));
-        }
-    };
-    link(
-        source.join(DEFAULT_CHAT_MODEL),
-        dest.join(DEFAULT_CHAT_MODEL),
-    );
-    for f in models::EMBEDDING_FILES {
-        link(
-            source.join(DEFAULT_EMBEDDING_MODEL).join(f),
-            dest.join(DEFAULT_EMBEDDING_MODEL).join(f),
-        );
-    }
-}
 
 /// A catalogue with the built-in model and one larger, recommended one.
 fn write_catalogue(path: &Path, size: usize, sha256: &str) {

@@ -7,60 +7,20 @@
 //! what must hold whatever it says: each step completes, its words are shown
 //! and stored whole, and nothing fails.
 
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use hearth_core::local::{DEFAULT_CHAT_MODEL, DEFAULT_EMBEDDING_MODEL};
 use hearth_core::store::messages::{self, MessageStatus, Role};
 use hearth_core::store::persona;
 use hearth_e2e::{
-    App, Display, click, journal_messages, local_noon, open_journal, read_journal, seed_persona,
-    test_persona, text_of, thread_when_within, type_into, wait_for_text,
+    App, Display, click, fetched_models, journal_messages, link_or_copy, local_noon, open_journal,
+    place_built_in_models, read_journal, seed_persona, test_persona, text_of, thread_when_within,
+    type_into, wait_for_text,
 };
 
 /// How long the built-in model may take for one answer: it writes a few
 /// dozen words a second on one core, slower on a busy machine.
 const MODEL_PATIENCE: Duration = Duration::from_secs(240);
-
-/// Where the test command fetched the built-in models (`scripts/test.sh`).
-fn fetched_models() -> PathBuf {
-    std::env::var_os("HEARTH_MODELS_DIR")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| hearth_e2e::workspace_dir().join(".tools/models"))
-}
-
-/// Puts `from` (a file or a folder) at `to`: files hard-linked where the two
-/// share a file system (the models are large and only read), else copied.
-fn copy(from: &Path, to: &Path) {
-    if from.is_dir() {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap() {
-            let entry = entry.unwrap();
-            copy(&entry.path(), &to.join(entry.file_name()));
-        }
-    } else if std::fs::hard_link(from, to).is_err() {
-        std::fs::copy(from, to)
-            .unwrap_or_else(|e| panic!("copy {} to {}: {e}", from.display(), to.display()));
-    }
-}
-
-/// Puts the two built-in models in the app's models folder, as `scripts/run.sh`
-/// does on a fresh install.
-fn place_built_in_models(data_dir: &Path) {
-    let source = fetched_models();
-    let models = hearth_core::local::models_dir(data_dir);
-    std::fs::create_dir_all(&models).unwrap();
-    for name in [DEFAULT_CHAT_MODEL, DEFAULT_EMBEDDING_MODEL] {
-        let from = source.join(name);
-        assert!(
-            from.exists(),
-            "{} is missing: run `scripts/models.sh .tools/models` (scripts/test.sh does)",
-            from.display()
-        );
-        copy(&from, &models.join(name));
-    }
-}
 
 #[tokio::test]
 async fn with_nothing_connected_the_built_in_model_meets_the_user_and_talks() {
@@ -162,7 +122,7 @@ async fn with_nothing_connected_the_built_in_model_meets_the_user_and_talks() {
     // A model file from elsewhere is imported by its path, then removed.
     let elsewhere = tempfile::tempdir().unwrap();
     let mine = elsewhere.path().join("my-little-model.gguf");
-    copy(&fetched_models().join(DEFAULT_CHAT_MODEL), &mine);
+    link_or_copy(&fetched_models().join(DEFAULT_CHAT_MODEL), &mine);
     type_into(&app, "#import-model-path", mine.to_str().unwrap()).await;
     click(&app, "[data-testid='import-model']").await;
     let imported = "[data-testid='local-model'][data-file='my-little-model.gguf']";
