@@ -341,6 +341,17 @@ fn a_second_turn_reads_only_what_is_new_and_writes_what_it_would_have_written_an
             )
             .unwrap();
         assert_eq!(turn1.reused_tokens, 0, "{file}: nothing to reuse yet");
+        // Other work on the model between two turns (as learning from the
+        // exchange does) keeps a cache of its own.
+        let aside = first_message("List the people named in: Amy is marrying Jo.", 8);
+        model
+            .generate(
+                &aside,
+                &options(&aside, true),
+                &CancellationToken::new(),
+                &mut |_| {},
+            )
+            .unwrap();
 
         let mut said = history.to_vec();
         said.push(&turn1.text);

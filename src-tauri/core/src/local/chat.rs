@@ -148,10 +148,11 @@ pub struct ChatModel {
     /// Pristine weights, whose cache stays empty: a conversation runs on a
     /// cheap clone (tensors are shared) with a cache of its own.
     weights: Weights,
-    /// The last reply's weights and the tokens their cache holds, for the next
-    /// reply to reuse the part of its prompt that did not change. Dropped
-    /// with the model (a switch or a release).
-    session: Mutex<Option<Session>>,
+    /// The last replies' weights and the tokens their caches hold, least
+    /// recently used first, for the next reply to reuse the part of its
+    /// prompt that did not change. At most [`SESSIONS`]; dropped with the
+    /// model (a switch or a release).
+    sessions: Mutex<Vec<Session>>,
     tokenizer: Tokenizer,
     template: ChatTemplate,
     stop_tokens: Vec<u32>,
@@ -327,7 +328,7 @@ impl ChatModel {
             stop_tokens,
             eos,
             grammars: OnceLock::new(),
-            session: Mutex::new(None),
+            sessions: Mutex::default(),
             context_length,
             busy: Mutex::new(()),
             load_time: started.elapsed(),
@@ -409,10 +410,11 @@ impl ChatModel {
         let reserve = options.max_tokens.min(self.context_length / 2);
         let prompt = self.prompt_tokens(request, reserve)?;
         let mut constraint = self.constraint(request);
-        let kept = options
-            .reuse_cache
-            .then(|| lock(&self.session).take())
-            .flatten();
+        let kept = if options.reuse_cache {
+            take_session(&mut lock(&self.sessions), &prompt)
+        } else {
+            None
+        };
         let (mut weights, reused) = match kept {
             Some(mut session) => {
                 let common = common_prefix(&session.tokens, &prompt);
@@ -437,7 +439,7 @@ impl ChatModel {
         // After a failure the cache may hold half a step: not kept.
         let (out, tokens) = result?;
         if options.reuse_cache {
-            *lock(&self.session) = Some(Session { weights, tokens });
+            lock(&self.sessions).push(Session { weights, tokens });
         }
         Ok(out)
     }
@@ -596,6 +598,27 @@ impl ChatModel {
             .constraint(&schema.schema)
             .inspect_err(|e| tracing::warn!(schema = schema.name, "answering unconstrained: {e}"))
             .ok()
+    }
+}
+
+/// The caches kept: the conversation's, and one for the other work a model
+/// does between two turns (learning from the exchange, a diary entry), which
+/// would otherwise cut the conversation's back to its first few tokens.
+const SESSIONS: usize = 2;
+
+/// The kept cache to write a reply to `prompt` on: the one sharing the most
+/// with it if that is at least half the prompt; else a fresh one while there
+/// is room for it, else the least recently used one.
+fn take_session(sessions: &mut Vec<Session>, prompt: &[u32]) -> Option<Session> {
+    let best = sessions
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (common_prefix(&s.tokens, prompt), i))
+        .max();
+    match best {
+        Some((common, i)) if common * 2 >= prompt.len() => Some(sessions.remove(i)),
+        _ if sessions.len() >= SESSIONS => Some(sessions.remove(0)),
+        _ => None,
     }
 }
 
