@@ -151,6 +151,20 @@ const EXCHANGES: &[(&str, &[&str])] = &[
 async fn ten_exchanges_on_the_built_in_model_each_leave_the_stated_fact_in_memory() {
     let dir = tempfile::tempdir().unwrap();
     let h = hearth(dir.path());
+    // Learning begins after first run, which names the user: the model is
+    // asked about Theodore's sentences, as in the app.
+    h.save_persona(
+        Persona {
+            companion_name: "Wren".into(),
+            voice: "Gentle and curious.".into(),
+            user_name: "Theodore".into(),
+            address_style: String::new(),
+            hopes: String::new(),
+        },
+        None,
+    )
+    .await
+    .unwrap();
     let model = h.active_model().await.unwrap().model;
     let store = h.store().unwrap();
     for (said, words) in EXCHANGES {
