@@ -207,7 +207,8 @@ def main():
         row = pick(pattern)
         at = "10^5" if quick else "10^6"
         if row is None:
-            rows.append((f"{label}, {at} messages", "not measured (bench output missing)", "< 20 ms", "—", "—", "—"))
+            why = "skipped: `--no-benches`" if r.get("bench_skipped") else "bench output missing"
+            rows.append((f"{label}, {at} messages", f"not measured ({why})", "< 20 ms", "—", "—", "—"))
         else:
             rows.append((f"{label}, {at} messages", f"{row[2]:.2f} ms (p50 {row[1]:.2f})", "< 20 ms", "—", "—", mark(row[2] < 20)))
 
@@ -358,7 +359,8 @@ def main():
         "",
         "## Search, recall and prompt building",
         "",
-        ("Benches run at 10^5 messages (`--quick-benches`), not the goal's 10^6."
+        ("Benches not run (`--no-benches`)." if r.get("bench_skipped") else
+         "Benches run at 10^5 messages (`--quick-benches`), not the goal's 10^6."
          if quick else
          "`cargo bench -p hearth-core --bench search` (10^6 messages, 10^5 moments, 3,000 diary "
          "entries, 2,000 letters) and `--bench recall` (10^5 and 10^6 messages, 2,000 memories, a "

@@ -10,21 +10,23 @@
 # benches, the in-window figures and the soak from scripts/window-figures.sh
 # when it exists. The soak is drawn to docs/perf-soak.svg.
 #
-# Usage: scripts/perf-report.sh [--runs N] [--soak-minutes N] [--quick-benches]
+# Usage: scripts/perf-report.sh [--runs N] [--soak-minutes N] [--quick-benches|--no-benches]
 #   --runs N           launches per start-up/memory figure (default 5; 3 with the model)
 #   --soak-minutes N   passed to scripts/window-figures.sh (its default otherwise)
 #   --quick-benches    benches at 10^5 messages instead of 10^6 (the report says so)
+#   --no-benches       no benches (their figures say "not measured")
 # Takes about half an hour on 2 cores once the release builds exist (a cold
 # release build of Hearth and of the floor adds 10-20 minutes), plus the soak.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-runs=5 soak_minutes="" quick=0
+runs=5 soak_minutes="" quick=0 benches=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) runs="$2"; shift 2 ;;
     --soak-minutes) soak_minutes="$2"; shift 2 ;;
     --quick-benches) quick=1; shift ;;
-    *) echo "usage: scripts/perf-report.sh [--runs N] [--soak-minutes N] [--quick-benches]" >&2; exit 2 ;;
+    --no-benches) benches=0; shift ;;
+    *) echo "usage: scripts/perf-report.sh [--runs N] [--soak-minutes N] [--quick-benches|--no-benches]" >&2; exit 2 ;;
   esac
 done
 model_runs=$(( runs < 3 ? runs : 3 ))
@@ -112,7 +114,7 @@ t=$(now)
 put idle_s 10
 measure floor --runs "$runs" -- "$floor_bin"
 measure hearth --runs "$runs" -- "$hearth_bin"
-measure model --runs "$model_runs" --models "$models" --ready "local model loaded" --timeout 600 -- "$hearth_bin"
+measure model --runs "$model_runs" --models "$models" --ready "local model loaded" --timeout 300 -- "$hearth_bin"
 measure chromium --runs "$runs" --ready-window "Hello floor" -- \
   chromium --app="file://$work/hello.html" "${chromium_flags[@]}" --user-data-dir=@DATA@/chromium
 # The chat model's weights as loaded: converted once to Q8_0 beside the file.
@@ -124,7 +126,9 @@ put launch_s $(( $(now) - t ))
 t=$(now)
 bench_env=()
 [ "$quick" -eq 0 ] || bench_env=(RECALL_BENCH_QUICK=1 SEARCH_BENCH_QUICK=1)
+[ "$benches" -eq 1 ] || put bench_skipped 1
 for bench in search recall; do
+  [ "$benches" -eq 1 ] || break
   say "cargo bench --bench $bench"
   env "${bench_env[@]}" HEARTH_MODELS_DIR="$source_models" \
     cargo bench --locked -p hearth-core --manifest-path "$ROOT/Cargo.toml" --bench "$bench" |
