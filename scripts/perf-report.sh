@@ -15,8 +15,9 @@
 #   --soak-minutes N   passed to scripts/window-figures.sh (its default otherwise)
 #   --quick-benches    benches at 10^5 messages instead of 10^6 (the report says so)
 #   --no-benches       no benches (their figures say "not measured")
-# Takes about half an hour on 2 cores once the release builds exist (a cold
-# release build of Hearth and of the floor adds 10-20 minutes), plus the soak.
+# The launches take a few minutes once the release builds exist (cold, about 10
+# minutes on 2 idle cores; over an hour on a busy shared machine); the benches'
+# build and journals, and the soak, take more.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 runs=5 soak_minutes="" quick=0 benches=1
