@@ -70,8 +70,12 @@ else
   (cd "$ROOT/src-tauri" && "$tauri" build --ci --bundles deb -- --locked)
   hearth_deb="$(ls -t "$target"/release/bundle/deb/Hearth_*.deb | head -1)"
 fi
-say "building the floor's release binary and .deb (tauri build)"
-(cd "$ROOT/perf/floor" && "$tauri" build --ci --bundles deb -- --locked)
+# The floor in the same cargo invocation as Hearth: its crates then resolve to
+# Hearth's features and reuse what Hearth's build compiled (on its own, the
+# GTK stack would resolve differently and be compiled again); then its .deb.
+say "building the floor's release binary and .deb (cargo build, tauri bundle)"
+cargo build --locked --release -p hearth -p hearth-perf-floor --manifest-path "$ROOT/Cargo.toml"
+(cd "$ROOT/perf/floor" && "$tauri" bundle --ci --bundles deb)
 floor_deb="$(ls -t "$target"/release/bundle/deb/hearth-perf-floor_*.deb | head -1)"
 hearth_bin="$target/release/hearth"
 floor_bin="$target/release/hearth-perf-floor"
