@@ -61,7 +61,12 @@ put load_before "$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- Release builds and packages ---------------------------------------------
 t=$(now)
-build_ui
+# The app embeds ui/dist: building it again when nothing changed would make
+# cargo compile Hearth again (minutes, with LTO) for the same bytes.
+if [ ! -f "$ROOT/ui/dist/index.html" ] || [ -n "$(find "$ROOT/ui/src" "$ROOT/ui/index.html" \
+  "$ROOT/ui/package-lock.json" "$ROOT/ui/vite.config.ts" -newer "$ROOT/ui/dist/index.html" | head -1)" ]; then
+  build_ui
+fi
 if [ -x "$ROOT/scripts/package.sh" ]; then
   say "building Hearth's .deb with scripts/package.sh"
   hearth_deb="$("$ROOT/scripts/package.sh" | tail -1)"
