@@ -147,12 +147,8 @@ const EXCHANGES: &[(&str, &[&str])] = &[
     ),
 ];
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ten_exchanges_on_the_built_in_model_each_leave_the_stated_fact_in_memory() {
-    let dir = tempfile::tempdir().unwrap();
-    let h = hearth(dir.path());
-    // Learning begins after first run, which names the user: the model is
-    // asked about Theodore's sentences, as in the app.
+/// Hearth as first run leaves it: Theodore has named himself and Wren.
+async fn past_first_run(h: &hearth_core::Hearth) {
     h.save_persona(
         Persona {
             companion_name: "Wren".into(),
@@ -165,6 +161,15 @@ async fn ten_exchanges_on_the_built_in_model_each_leave_the_stated_fact_in_memor
     )
     .await
     .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_exchanges_on_the_built_in_model_each_leave_the_stated_fact_in_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = hearth(dir.path());
+    // Learning begins after first run, which names the user: the model is
+    // asked about Theodore's sentences, as in the app.
+    past_first_run(&h).await;
     let model = h.active_model().await.unwrap().model;
     let store = h.store().unwrap();
     for (said, words) in EXCHANGES {
@@ -210,18 +215,7 @@ async fn ten_exchanges_on_the_built_in_model_each_leave_the_stated_fact_in_memor
 async fn ten_days_on_the_built_in_model_each_get_an_entry_that_quotes_the_user_in_sentences() {
     let dir = tempfile::tempdir().unwrap();
     let h = hearth(dir.path());
-    h.save_persona(
-        Persona {
-            companion_name: "Wren".into(),
-            voice: "Gentle and curious.".into(),
-            user_name: "Theodore".into(),
-            address_style: String::new(),
-            hopes: String::new(),
-        },
-        None,
-    )
-    .await
-    .unwrap();
+    past_first_run(&h).await;
     let store = h.store().unwrap();
     // Each exchange on a day of its own, before today: each day is over.
     let mut days = Vec::new();
