@@ -3,6 +3,9 @@
 //! real HTTP server on loopback (paused and resumed on the way), chooses to
 //! talk through it, and finds it in Settings' list of models on this computer.
 //!
+//! A fresh install with no model at all is offered the same model as its
+//! first voice, and goes on with first run by itself once it is here.
+//!
 //! The catalogue is the app's own format, given through `HEARTH_CATALOGUE`: a
 //! "larger" model whose file is the real SmolLM2 GGUF under another name (the
 //! only model file a test machine has), with that file's size and SHA-256, so
@@ -193,4 +196,73 @@ async fn first_run_offers_the_recommended_model_and_downloads_it_from_loopback()
             .await;
     }
     app.quit().await;
+}
+
+#[tokio::test]
+async fn a_computer_with_no_model_downloads_its_first_voice_and_first_run_goes_on() {
+    // As installed from the package: no model in the data folder, none connected.
+    let data = tempfile::tempdir().unwrap();
+    let bytes = std::fs::read(fetched_models().join(DEFAULT_CHAT_MODEL)).unwrap();
+    let catalogue = data.path().join("test-catalogue.toml");
+    write_catalogue(&catalogue, bytes.len(), &sha256_hex(&bytes));
+    let server = FileServer::start(bytes.into(), Behaviour::default()).await;
+    let env = [
+        ("HEARTH_CATALOGUE", catalogue.to_str().unwrap()),
+        ("HEARTH_CATALOGUE_URL_BASE", server.base.as_str()),
+    ];
+    let display = Display::start();
+    let app = App::launch_with(&display, data.path(), &env).await;
+
+    // First run asks for a voice, and offers to download one that stays here.
+    app.find("#first-run[data-step='provider']").await;
+    let offer = text_of(
+        &app,
+        "[data-testid='recommended-model'][data-purpose='first'][data-id='test-companion']",
+    )
+    .await;
+    assert!(
+        offer.contains(
+            "I can think right here, with nothing leaving this computer. The model that suits it is 98 MB. Download it now?"
+        ),
+        "{offer}"
+    );
+    let lead = text_of(&app, "#first-run .lead").await;
+    assert!(lead.contains("Download the one offered above"), "{lead}");
+    app.screenshot("download-first-voice-offer").await;
+
+    // Pressing Continue before it is here says what to do, and loses nothing.
+    click(&app, "#first-run [data-action='next']").await;
+    wait_for_text(
+        &app,
+        "#first-run .error",
+        "Download the model offered above (I go on by myself once it is here), or connect one and press “Use this model”.",
+    )
+    .await;
+
+    // Downloaded, verified, chosen: first run goes on to its questions.
+    click(
+        &app,
+        "[data-testid='recommended-model'] [data-action='start-download']",
+    )
+    .await;
+    app.find("#first-run[data-step='name']").await;
+    wait_for_text(
+        &app,
+        "[data-testid='recommended-model'] .words",
+        "From now on I'll think with Hearth Test Companion.",
+    )
+    .await;
+    app.screenshot("download-first-voice-chosen").await;
+    app.quit().await;
+    assert_eq!(
+        server.paths(),
+        [format!("/hearth-test/companion/resolve/main/{DOWNLOADED}")],
+        "only the offered model was fetched"
+    );
+    let listed: Vec<String> = models::list(&hearth_core::local::models_dir(data.path()))
+        .unwrap()
+        .into_iter()
+        .map(|m| m.file)
+        .collect();
+    assert_eq!(listed, [DOWNLOADED.to_owned()]);
 }

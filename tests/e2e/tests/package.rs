@@ -145,10 +145,35 @@ async fn the_installed_app_opens_and_its_first_run_offers_the_recommended_model(
     let display = Display::start();
 
     // Installed and nothing else: no model on this computer, none connected.
-    // The window opens at first run, asking for a model to think with.
+    // The window opens at first run, asking for a model to think with, and
+    // offers to download the catalogue's model for this computer (or, with
+    // too little memory for a larger one, the built-in one).
     let empty = tempfile::tempdir().unwrap();
     let app = App::launch(&display, empty.path()).await;
     app.find("#first-run[data-step='provider']").await;
+    let offer = app
+        .find("[data-testid='recommended-model'][data-purpose='first']")
+        .await;
+    let id = offer
+        .attr("data-id")
+        .await
+        .unwrap()
+        .expect("the offer names its model");
+    let model = catalogue::find(&id)
+        .unwrap_or_else(|| panic!("the offered model {id:?} is not in the catalogue"));
+    assert!(
+        model.offered() && model.runnable() && model.kind == hearth_core::local::ModelKind::Chat,
+        "{id} may not be offered as a first voice"
+    );
+    let words = text_of(&app, "[data-testid='recommended-model']").await;
+    assert!(
+        words.contains("I can think right here, with nothing leaving this computer.")
+            && words.contains("Download it now?")
+            && words.contains(&model.name),
+        "{words}"
+    );
+    app.find("[data-testid='recommended-model'] [data-action='start-download']")
+        .await;
     app.screenshot("package-first-run-nothing").await;
     app.quit().await;
     assert!(

@@ -4,7 +4,9 @@ import {
   canResume,
   describeMachine,
   humanSize,
+  firstModelEntry,
   listed,
+  memoryEntry,
   offerSentence,
   percentOf,
   progressLine,
@@ -72,6 +74,26 @@ describe('catalogue', () => {
     expect(offerSentence(entry('qwen3-1.7b', 1_107_409_472), 'letters')).toBe(
       "My drafts on the small built-in model are rough. With a larger model I'd write letters worth keeping: 1.1 GB. Download it now?",
     );
+    expect(offerSentence(entry('gemma-3-1b', 806_058_272), 'first')).toBe(
+      'I can think right here, with nothing leaving this computer. The model that suits it is 806 MB. Download it now?',
+    );
+  });
+
+  it('offers a computer with no model the recommended one, else the best built-in one, and the embedder beside it', () => {
+    const withModel = (kind: 'chat' | 'embedding', rank: number, builtIn: boolean) => (e: CatalogueEntry) => ({
+      ...e,
+      model: { ...e.model, kind, rank, builtIn },
+    });
+    const smol = withModel('chat', 1, true)(entry('smol', 98e6));
+    const gemma = withModel('chat', 0, true)(entry('gemma', 253e6));
+    const larger = withModel('chat', 5, false)(entry('larger', 8e8));
+    const minilm = withModel('embedding', 1, true)(entry('minilm', 91e6));
+    expect(firstModelEntry(catalogue([gemma, smol, larger, minilm], 'larger'))).toBe(larger);
+    // Too little memory for anything larger: the best built-in chat model.
+    expect(firstModelEntry(catalogue([gemma, smol, larger, minilm], null))).toBe(smol);
+    expect(firstModelEntry(catalogue([{ ...smol, installed: true }, { ...gemma, offered: false }], null))).toBeNull();
+    expect(memoryEntry(catalogue([gemma, smol, larger, minilm], 'larger'))).toBe(minilm);
+    expect(memoryEntry(catalogue([smol, { ...minilm, installed: true }], null))).toBeNull();
   });
 
   it('offers a recommendation only when it can be downloaded and run and is not here yet', () => {

@@ -19,21 +19,50 @@ export function wordsPerSecond(tokensPerSecond: number): string {
   return words === 1 ? '1 word' : `${words} words`;
 }
 
-/** What a larger model is offered for: talking (first run) or drafting letters (the desk). */
-export type OfferPurpose = 'companion' | 'letters';
+/**
+ * What a model is offered for: a first voice when this computer has none
+ * (first run of a fresh install), a better companion than the built-in one
+ * (first run), or drafting letters (the desk).
+ */
+export type OfferPurpose = 'first' | 'companion' | 'letters';
 
-/** The offer made for the recommended model while the small built-in one stands in. */
+/** The offer made for a catalogue model, in the companion's words. */
 export function offerSentence(entry: CatalogueEntry, purpose: OfferPurpose = 'companion'): string {
   const size = humanSize(entry.sizeBytes);
-  return purpose === 'letters'
-    ? `My drafts on the small built-in model are rough. With a larger model I'd write letters worth keeping: ${size}. Download it now?`
-    : `I'll be a better companion with a larger model: ${size}. Download it now?`;
+  switch (purpose) {
+    case 'first':
+      return `I can think right here, with nothing leaving this computer. The model that suits it is ${size}. Download it now?`;
+    case 'letters':
+      return `My drafts on the small built-in model are rough. With a larger model I'd write letters worth keeping: ${size}. Download it now?`;
+    case 'companion':
+      return `I'll be a better companion with a larger model: ${size}. Download it now?`;
+  }
 }
 
 /** The recommended entry, when there is one to offer. */
 export function recommendedEntry(catalogue: ModelCatalogue): CatalogueEntry | null {
   const entry = catalogue.models.find((m) => m.model.id === catalogue.recommended);
   return entry && entry.offered && entry.runnable && !entry.installed ? entry : null;
+}
+
+/**
+ * The chat model to offer when this computer has none: the recommended one,
+ * else (too little memory for anything larger) the best built-in one.
+ */
+export function firstModelEntry(catalogue: ModelCatalogue): CatalogueEntry | null {
+  return recommendedEntry(catalogue) ?? bestBuiltIn(catalogue, 'chat');
+}
+
+/** The embedding model to fetch beside a first chat model, when it is not here yet. */
+export function memoryEntry(catalogue: ModelCatalogue): CatalogueEntry | null {
+  return bestBuiltIn(catalogue, 'embedding');
+}
+
+function bestBuiltIn(catalogue: ModelCatalogue, kind: CatalogueEntry['model']['kind']): CatalogueEntry | null {
+  const candidates = catalogue.models.filter(
+    (m) => m.model.kind === kind && m.model.builtIn && m.offered && m.runnable && !m.installed,
+  );
+  return candidates.reduce<CatalogueEntry | null>((best, m) => (best && best.model.rank >= m.model.rank ? best : m), null);
 }
 
 /** The chat models worth listing in Settings: offered ones, the recommended first, then by size. */
