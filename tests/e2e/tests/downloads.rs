@@ -82,26 +82,37 @@ fn sha256_hex(bytes: &[u8]) -> String {
     String::from_utf8(out.stdout).unwrap()[..64].to_owned()
 }
 
+/// A loopback server with the real model file behind the test catalogue,
+/// written into `data`.
+async fn serve_catalogue(data: &Path, behaviour: Behaviour) -> (FileServer, std::path::PathBuf) {
+    let bytes = std::fs::read(fetched_models().join(DEFAULT_CHAT_MODEL)).unwrap();
+    let catalogue = data.join("test-catalogue.toml");
+    write_catalogue(&catalogue, bytes.len(), &sha256_hex(&bytes));
+    (FileServer::start(bytes.into(), behaviour).await, catalogue)
+}
+
+/// What the app is launched with to use that catalogue and server.
+fn launch_env<'a>(server: &'a FileServer, catalogue: &'a Path) -> [(&'static str, &'a str); 2] {
+    [
+        ("HEARTH_CATALOGUE", catalogue.to_str().unwrap()),
+        ("HEARTH_CATALOGUE_URL_BASE", server.base.as_str()),
+    ]
+}
+
 #[tokio::test]
 async fn first_run_offers_the_recommended_model_and_downloads_it_from_loopback() {
     let data = tempfile::tempdir().unwrap();
     place_built_in_models(data.path());
-    let bytes = std::fs::read(fetched_models().join(DEFAULT_CHAT_MODEL)).unwrap();
-    let catalogue = data.path().join("test-catalogue.toml");
-    write_catalogue(&catalogue, bytes.len(), &sha256_hex(&bytes));
     let hold = 30_000_000;
-    let server = FileServer::start(
-        bytes.into(),
+    let (server, catalogue) = serve_catalogue(
+        data.path(),
         Behaviour {
             hold_first_after: Some(hold),
             ..Default::default()
         },
     )
     .await;
-    let env = [
-        ("HEARTH_CATALOGUE", catalogue.to_str().unwrap()),
-        ("HEARTH_CATALOGUE_URL_BASE", server.base.as_str()),
-    ];
+    let env = launch_env(&server, &catalogue);
     let display = Display::start();
     let app = App::launch_with(&display, data.path(), &env).await;
 
@@ -202,14 +213,8 @@ async fn first_run_offers_the_recommended_model_and_downloads_it_from_loopback()
 async fn a_computer_with_no_model_downloads_its_first_voice_and_first_run_goes_on() {
     // As installed from the package: no model in the data folder, none connected.
     let data = tempfile::tempdir().unwrap();
-    let bytes = std::fs::read(fetched_models().join(DEFAULT_CHAT_MODEL)).unwrap();
-    let catalogue = data.path().join("test-catalogue.toml");
-    write_catalogue(&catalogue, bytes.len(), &sha256_hex(&bytes));
-    let server = FileServer::start(bytes.into(), Behaviour::default()).await;
-    let env = [
-        ("HEARTH_CATALOGUE", catalogue.to_str().unwrap()),
-        ("HEARTH_CATALOGUE_URL_BASE", server.base.as_str()),
-    ];
+    let (server, catalogue) = serve_catalogue(data.path(), Behaviour::default()).await;
+    let env = launch_env(&server, &catalogue);
     let display = Display::start();
     let app = App::launch_with(&display, data.path(), &env).await;
 

@@ -151,29 +151,18 @@ async fn the_installed_app_opens_and_its_first_run_offers_the_recommended_model(
     let empty = tempfile::tempdir().unwrap();
     let app = App::launch(&display, empty.path()).await;
     app.find("#first-run[data-step='provider']").await;
-    let offer = app
-        .find("[data-testid='recommended-model'][data-purpose='first']")
-        .await;
-    let id = offer
-        .attr("data-id")
-        .await
-        .unwrap()
-        .expect("the offer names its model");
-    let model = catalogue::find(&id)
-        .unwrap_or_else(|| panic!("the offered model {id:?} is not in the catalogue"));
+    let model = offered_model(&app, "first").await;
     assert!(
-        model.offered() && model.runnable() && model.kind == hearth_core::local::ModelKind::Chat,
-        "{id} may not be offered as a first voice"
+        model.runnable() && model.kind == hearth_core::local::ModelKind::Chat,
+        "{} may not be offered as a first voice",
+        model.id
     );
     let words = text_of(&app, "[data-testid='recommended-model']").await;
     assert!(
         words.contains("I can think right here, with nothing leaving this computer.")
-            && words.contains("Download it now?")
             && words.contains(&model.name),
         "{words}"
     );
-    app.find("[data-testid='recommended-model'] [data-action='start-download']")
-        .await;
     app.screenshot("package-first-run-nothing").await;
     app.quit().await;
     assert!(
@@ -188,27 +177,36 @@ async fn the_installed_app_opens_and_its_first_run_offers_the_recommended_model(
     place_built_in_models(data.path());
     let app = App::launch(&display, data.path()).await;
     app.find("#first-run[data-step='name']").await;
-    let offer = app.find("[data-testid='recommended-model']").await;
-    let id = offer
+    let model = offered_model(&app, "companion").await;
+    assert!(!model.built_in, "{} is built in", model.id);
+    let words = text_of(&app, "[data-testid='recommended-model']").await;
+    assert!(
+        words.contains("I'll be a better companion with a larger model:")
+            && words.contains(&model.name),
+        "{words}"
+    );
+    app.screenshot("package-first-run-offer").await;
+    app.quit().await;
+}
+
+/// The catalogue model first run offers for `purpose`: one the package's own
+/// catalogue holds, with checksums to download it by, asked for in words and
+/// with a button to start.
+async fn offered_model(app: &App, purpose: &str) -> &'static catalogue::CatalogueModel {
+    let selector = format!("[data-testid='recommended-model'][data-purpose='{purpose}']");
+    let id = app
+        .find(&selector)
+        .await
         .attr("data-id")
         .await
         .unwrap()
         .expect("the offer names its model");
     let model = catalogue::find(&id)
         .unwrap_or_else(|| panic!("the offered model {id:?} is not in the catalogue"));
-    assert!(
-        model.offered() && !model.built_in,
-        "{id} may not be offered"
-    );
-    let words = text_of(&app, "[data-testid='recommended-model']").await;
-    assert!(
-        words.contains("I'll be a better companion with a larger model:")
-            && words.contains("Download it now?")
-            && words.contains(&model.name),
-        "{words}"
-    );
-    app.find("[data-testid='recommended-model'] [data-action='start-download']")
+    assert!(model.offered(), "{id} has no checksums to download it by");
+    let words = text_of(app, &selector).await;
+    assert!(words.contains("Download it now?"), "{words}");
+    app.find(&format!("{selector} [data-action='start-download']"))
         .await;
-    app.screenshot("package-first-run-offer").await;
-    app.quit().await;
+    model
 }
