@@ -392,8 +392,9 @@ async fn first_run_a_conversation_a_letter_and_the_diary_on_the_keyboard_alone()
     press_key(&app, Key::Enter).await;
 
     // The conversation: write, send with Enter, keep a moment.
+    // It opens with the composer focused: the first words typed land there.
     app.find("main[data-view='conversation']").await;
-    tab_to(&app, "to the composer", "#composer-input", 20).await;
+    wait_until_focused(&app, "#composer-input").await;
     server.script([
         Step::reply(["Lisbon in June! There is [a guide](https://example.org/lisbon)."]),
         Step::reply([r#"{"memories": []}"#]),
