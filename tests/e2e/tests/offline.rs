@@ -108,6 +108,10 @@ async fn with_nothing_connected_the_built_in_model_meets_the_user_and_talks() {
     click(&app, "nav button[data-view='settings']").await;
     let chat = format!("[data-testid='local-model'][data-file='{DEFAULT_CHAT_MODEL}']");
     let listed = text_of(&app, &chat).await;
+    assert!(
+        listed.contains("SmolLM2 135M Instruct"),
+        "named as the catalogue names it: {listed}"
+    );
     assert!(listed.contains("Conversation"), "{listed}");
     assert!(listed.contains("MB"), "{listed}");
     assert!(listed.to_lowercase().contains("apache"), "{listed}");

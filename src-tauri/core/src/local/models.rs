@@ -79,7 +79,7 @@ pub fn list(dir: &Path) -> Result<Vec<LocalModel>, LocalError> {
                 .map(|m| m.len())
                 .sum();
             models.push(LocalModel {
-                name: file.clone(),
+                name: catalogue_name(&file).unwrap_or(&file).to_owned(),
                 licence: known_licence(&file).unwrap_or("unknown").to_owned(),
                 file,
                 size_bytes,
@@ -92,6 +92,16 @@ pub fn list(dir: &Path) -> Result<Vec<LocalModel>, LocalError> {
         (a.kind != ModelKind::Chat, &a.file).cmp(&(b.kind != ModelKind::Chat, &b.file))
     });
     Ok(models)
+}
+
+/// The name Hearth's catalogue gives the model installed as `file`: the
+/// files' own metadata often names a training run ("Smollm2 135M 8k Lc100K
+/// Mix1 Ep2"), not the model people chose.
+fn catalogue_name(file: &str) -> Option<&'static str> {
+    super::catalogue::all()
+        .iter()
+        .find(|m| m.installed_name() == file)
+        .map(|m| m.name.as_str())
 }
 
 /// The chat models (GGUF files) in `dir`.
@@ -111,9 +121,9 @@ fn describe_gguf(path: &Path, file: String) -> LocalModel {
         .and_then(|s| s.licence.as_deref().map(spdx))
         .or_else(|| known_licence(&file).map(str::to_owned))
         .unwrap_or_else(|| "unknown".to_owned());
-    let name = summary
-        .as_ref()
-        .and_then(|s| s.name.clone())
+    let name = catalogue_name(&file)
+        .map(str::to_owned)
+        .or_else(|| summary.as_ref().and_then(|s| s.name.clone()))
         .unwrap_or_else(|| gguf_stem(&file).unwrap_or(&file).to_owned());
     LocalModel {
         name,
@@ -664,6 +674,15 @@ mod tests {
         assert_eq!(named("é.gguf"), ("é", "unknown", None));
         assert_eq!(named("Ünïcödé.GGUF"), ("Ünïcödé", "unknown", None));
         assert_eq!(chat_models(dir.path()).unwrap().len(), 4);
+    }
+
+    #[test]
+    fn a_catalogue_model_is_named_as_the_catalogue_names_it_not_by_its_training_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = super::super::DEFAULT_CHAT_MODEL;
+        write_header(&dir.path().join(file), "Smollm2 135M 8k Lc100K Mix1 Ep2");
+        let listed = list(dir.path()).unwrap();
+        assert_eq!(listed[0].name, "SmolLM2 135M Instruct");
     }
 
     #[test]
