@@ -235,6 +235,15 @@ async fn a_computer_with_no_model_downloads_its_first_voice_and_first_run_goes_o
     assert!(lead.contains("Download the one offered above"), "{lead}");
     app.screenshot("download-first-voice-offer").await;
 
+    // "Built-in" has nothing to run yet, and says where to get it.
+    click(&app, "label[data-provider='local']").await;
+    wait_for_text(
+        &app,
+        "[data-testid='no-local-model']",
+        "No model on this computer yet: download the one offered at the top of this page.",
+    )
+    .await;
+
     // Pressing Continue before it is here says what to do, and loses nothing.
     click(&app, "#first-run [data-action='next']").await;
     wait_for_text(
