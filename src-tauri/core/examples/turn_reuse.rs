@@ -175,6 +175,10 @@ fn main() {
                 ms(without.first_word),
                 with.text == without.text
             );
+            if with.text != without.text {
+                println!("  with the cache:    {:?}", with.text);
+                println!("  without the cache: {:?}", without.text);
+            }
             // A short first message on a fresh cache, and the long prompt
             // read whole: the model's own speeds.
             let short = request(vec![(
