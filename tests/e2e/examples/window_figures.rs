@@ -620,26 +620,129 @@ fn cpu_seconds(pid: i32) -> f64 {
 // ---------------------------------------------------------------------------
 // Opening the conversation and the Diary
 
-/// Clicks a view in the sidebar and resolves, in milliseconds, when the
-/// frame that shows what `ready` looks for has been painted. Each frame's
-/// animation callbacks look; the first that finds it is in the frame that
-/// first paints it (style, layout and paint follow the callbacks in the same
-/// rendering update), and the task posted from there runs once that update
-/// is over.
+/// Clicks a view in the sidebar and resolves when the frame that shows what
+/// `ready` looks for has been painted, with where the time went. Each
+/// frame's animation callbacks look; the first that finds it is in the frame
+/// that first paints it (style, layout and paint follow the callbacks in the
+/// same rendering update), and the task posted from there runs once that
+/// update is over.
+///
+/// Besides the total, in milliseconds from the click, it notes (none of it
+/// changes what the app does):
+/// - `mounted`: the view's synchronous update is over (the old view gone,
+///   the new one mounted; a microtask queued after Svelte's);
+/// - `calls`: each call to the backend, asked and answered (Tauri registers
+///   a callback per call in the `callbacks` map it exposes, and looks it up
+///   when the answer comes);
+/// - `inDom`: `ready` first holds in the DOM (a mutation observer), before
+///   any frame shows it;
+/// - `frames`: each animation frame until then, its callbacks' start and the
+///   end of its update;
+/// - `nodes`: the elements in the view once it is shown.
 fn measure_view(view: &str, ready: &str) -> String {
     format!(
         "const done = arguments[arguments.length - 1];
 const started = performance.now();
-document.querySelector(\"nav button[data-view='{view}']\").click();
+const at = () => performance.now() - started;
 const ready = () => {{ {ready} }};
+const seen = {{ mounted: null, calls: [], inDom: null, frames: [] }};
+const callbacks = window.__TAURI_INTERNALS__.callbacks;
+const set = callbacks.set, get = callbacks.get, asked = new Map();
+callbacks.set = function (id, f) {{ asked.set(id, at()); return set.call(this, id, f); }};
+callbacks.get = function (id) {{
+  if (asked.has(id)) {{ seen.calls.push([asked.get(id), at()]); asked.delete(id); }}
+  return get.call(this, id);
+}};
+const observer = new MutationObserver(() => {{
+  if (seen.inDom === null && ready()) {{ seen.inDom = at(); observer.disconnect(); }}
+}});
+observer.observe(document.body, {{ childList: true, subtree: true }});
+document.querySelector(\"nav button[data-view='{view}']\").click();
+queueMicrotask(() => (seen.mounted = at()));
 const painted = new MessageChannel();
-painted.port1.onmessage = () => done(performance.now() - started);
+painted.port1.onmessage = () => {{
+  const total = at();
+  seen.frames[seen.frames.length - 1][1] = total;
+  callbacks.set = set;
+  callbacks.get = get;
+  observer.disconnect();
+  done({{ total, ...seen, nodes: document.querySelectorAll('#view *').length }});
+}};
 const look = () => {{
+  seen.frames.push([at(), null]);
   if (ready()) painted.port2.postMessage(0);
   else requestAnimationFrame(look);
 }};
 requestAnimationFrame(look);"
     )
+}
+
+/// What [`measure_view`] saw of one opening.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Opened {
+    total: f64,
+    mounted: Option<f64>,
+    /// [asked, answered] of each call to the backend, in the order answered.
+    calls: Vec<[f64; 2]>,
+    in_dom: Option<f64>,
+    /// [callbacks' start, end of the update (the last only)] of each frame.
+    frames: Vec<[Option<f64>; 2]>,
+    nodes: u64,
+}
+
+async fn open_view(app: &App, view: &str, ready: &str) -> Opened {
+    serde_json::from_value(app.eval_async(&measure_view(view, ready)).await)
+        .expect("what the page saw of the view's opening")
+}
+
+/// Where the time of the median openings went: medians of each part.
+fn breakdown(opened: &[Opened]) {
+    let median = |mut xs: Vec<f64>| {
+        xs.sort_by(f64::total_cmp);
+        if xs.is_empty() {
+            f64::NAN
+        } else {
+            percentile(&xs, 0.5)
+        }
+    };
+    let mounted = median(opened.iter().filter_map(|o| o.mounted).collect());
+    // The answer the view waited for: the last answered before it showed.
+    let answered = median(
+        opened
+            .iter()
+            .filter_map(|o| {
+                let shown = o.in_dom?;
+                o.calls
+                    .iter()
+                    .filter(|c| c[1] <= shown)
+                    .map(|c| c[1])
+                    .reduce(f64::max)
+            })
+            .collect(),
+    );
+    let in_dom = median(opened.iter().filter_map(|o| o.in_dom).collect());
+    let last_frame = median(
+        opened
+            .iter()
+            .filter_map(|o| o.frames.last().and_then(|f| f[0]))
+            .collect(),
+    );
+    let total = median(opened.iter().map(|o| o.total).collect());
+    let calls = median(
+        opened
+            .iter()
+            .map(|o| o.calls.iter().filter(|c| Some(c[1]) <= o.in_dom).count() as f64)
+            .collect(),
+    );
+    let frames = median(opened.iter().map(|o| o.frames.len() as f64).collect());
+    let nodes = median(opened.iter().map(|o| o.nodes as f64).collect());
+    println!(
+        "  medians from the click: old view gone and new one mounted {mounted:.0} ms; \
+         last of {calls:.0} answers from the backend before it showed {answered:.0} ms; \
+         in the DOM {in_dom:.0} ms; the frame that paints it begins {last_frame:.0} ms \
+         ({frames:.0} frames looked) and ends {total:.0} ms; {nodes:.0} elements in the view"
+    );
 }
 
 /// The newest message is in the thread and in view.
@@ -768,22 +871,18 @@ async fn views(display: &Display, open: bool, diary: bool) -> (Option<f64>, Opti
 
     let mut open_ms = None;
     if open {
-        let mut times = Vec::new();
+        let mut opened = Vec::new();
         for _ in 0..RUNS {
             click(&app, "nav button[data-view='settings']").await;
             app.find("main[data-view='settings']").await;
-            times.push(
-                app.eval_async(&measure_view("conversation", &shown))
-                    .await
-                    .as_f64()
-                    .unwrap(),
-            );
+            opened.push(open_view(&app, "conversation", &shown).await);
         }
         open_ms = Some(summary(
             "opening a 1,000-message conversation (click → newest messages painted)",
             200.0,
-            times,
+            opened.iter().map(|o| o.total).collect(),
         ));
+        breakdown(&opened);
         println!(
             "  of which the journal's answer (list_messages, the newest 50): p50 {:.0} ms",
             ipc_ms(&app, "list_messages", "{ before: null, limit: 50 }").await
@@ -791,14 +890,9 @@ async fn views(display: &Display, open: bool, diary: bool) -> (Option<f64>, Opti
     }
     let mut diary_ms = None;
     if diary {
-        let mut times = Vec::new();
+        let mut opened = Vec::new();
         for _ in 0..RUNS {
-            times.push(
-                app.eval_async(&measure_view("diary", DIARY_SHOWN))
-                    .await
-                    .as_f64()
-                    .unwrap(),
-            );
+            opened.push(open_view(&app, "diary", DIARY_SHOWN).await);
             click(&app, "nav button[data-view='conversation']").await;
             app.find(&format!("#thread li.message[data-id='{newest}']"))
                 .await;
@@ -806,8 +900,9 @@ async fn views(display: &Display, open: bool, diary: bool) -> (Option<f64>, Opti
         diary_ms = Some(summary(
             "the Diary with 10^5 moments (click → first timeline cards painted)",
             100.0,
-            times,
+            opened.iter().map(|o| o.total).collect(),
         ));
+        breakdown(&opened);
         println!(
             "  of which the journal's answer (diary_timeline, the newest 100): p50 {:.0} ms",
             ipc_ms(

@@ -1,4 +1,5 @@
 import type { EntryDraft, Found, FoundKind, Item, MomentDraft } from './bindings';
+import { formatDate } from './time';
 
 /** The marks the core puts around a matched word (FTS5 highlight/snippet). */
 const OPEN = '\u0002';
@@ -57,18 +58,22 @@ export function monthKey(date: Date): string {
 
 /** "November 2026" in the user's locale. */
 export function monthLabel(month: string, locale?: string): string {
-  return dateOf(`${month}-01`).toLocaleDateString(locale, { month: 'long', year: 'numeric' });
+  return formatDate(dateOf(`${month}-01`), { month: 'long', year: 'numeric' }, locale);
 }
 
 /** "Monday 30 November" (with the year when it is not this year). */
 export function dayLabel(day: string, now: Date = new Date(), locale?: string): string {
   const date = dateOf(day);
-  return date.toLocaleDateString(locale, {
-    weekday: 'long',
-    day: 'numeric',
-    month: 'long',
-    ...(date.getFullYear() === now.getFullYear() ? {} : { year: 'numeric' }),
-  });
+  return formatDate(
+    date,
+    {
+      weekday: 'long',
+      day: 'numeric',
+      month: 'long',
+      ...(date.getFullYear() === now.getFullYear() ? {} : { year: 'numeric' }),
+    },
+    locale,
+  );
 }
 
 export type Row = { kind: 'month'; month: string; key: string } | { kind: 'item'; item: Item; key: string };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IncrementalMarkdown, renderMarkdown, sanitizeHtml, sanitizeToFragment } from './markdown';
+import { IncrementalMarkdown, markdownNodes, renderMarkdown, sanitizeHtml, sanitizeToFragment } from './markdown';
 
 /** Streams `text` in deltas of `size` characters, flushing every `perFrame` deltas. */
 function stream(text: string, size: number, perFrame = 1): IncrementalMarkdown {
@@ -35,6 +35,22 @@ const SAMPLES: Record<string, string> = {
     'para\n#x not a heading\n\n- a\n\n3. three\n\n- b\n\n-\n\npara\n```x`\nmore\n\n> q\n>\n\n    code\n\n    more code\n\n  x\n\n10) ten\n11) eleven\n\n***\n* star\n\nText\n=\n\nText\n--\n- item',
   unterminated: 'Text then an open fence:\n\n```python\nprint("hi")\n',
 };
+
+describe('markdownNodes', () => {
+  it('shows a text as renderMarkdown does, each time in nodes of its own', () => {
+    const text = 'Hello **there**\n\n- one\n- [two](https://example.com)\n\n<img src=x onerror=alert(1)>';
+    const first = document.createElement('div');
+    const again = document.createElement('div');
+    markdownNodes(text)(first);
+    markdownNodes(text)(again);
+    expect(first.innerHTML).toBe(container(renderMarkdown(text)).innerHTML);
+    expect(again.innerHTML).toBe(first.innerHTML);
+    expect(first.querySelector('[onerror]')).toBeNull();
+    // A change to one message's nodes (a link held, a selection) is not seen in the other.
+    first.querySelector('strong')!.textContent = 'changed';
+    expect(again.querySelector('strong')!.textContent).toBe('there');
+  });
+});
 
 describe('renderMarkdown', () => {
   it('renders the usual Markdown', () => {

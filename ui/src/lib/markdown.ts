@@ -137,6 +137,25 @@ export function remember(text: string, html: string): void {
   if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
 }
 
+const nodes = new Map<string, DocumentFragment>();
+
+/**
+ * A whole Markdown text put into an element as sanitised DOM nodes: a copy
+ * of the nodes kept for the last few hundred texts, so a message shown again
+ * (the conversation opened again, or scrolled back into the list) is neither
+ * parsed nor sanitised again.
+ */
+export function markdownNodes(text: string): Attachment<HTMLElement> {
+  return (node) => {
+    let fragment = nodes.get(text);
+    if (fragment === undefined) fragment = sanitizeToFragment(renderMarkdownCached(text));
+    else nodes.delete(text);
+    nodes.set(text, fragment);
+    if (nodes.size > CACHE_SIZE) nodes.delete(nodes.keys().next().value!);
+    node.replaceChildren(fragment.cloneNode(true));
+  };
+}
+
 /** Puts sanitised HTML into an element, as DOM nodes (never through innerHTML). */
 export function html(markup: string): Attachment<HTMLElement> {
   return (node) => {

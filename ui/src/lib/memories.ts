@@ -1,4 +1,5 @@
 import { CONSTANTS, type Memory, type MemoryDraft, type MemoryKind } from './bindings';
+import { formatDate } from './time';
 
 /** The kinds of things remembered, in the order the view shows them. */
 export const KINDS: readonly { kind: MemoryKind; label: string; one: string }[] = [
@@ -53,11 +54,15 @@ export function learntOn(createdAt: number, now: Date = new Date(), locale?: str
   const days = Math.round((day(now) - day(date)) / 86_400_000);
   if (days === 0) return 'today';
   if (days === 1) return 'yesterday';
-  return date.toLocaleDateString(locale, {
-    day: 'numeric',
-    month: 'long',
-    ...(date.getFullYear() === now.getFullYear() ? {} : { year: 'numeric' }),
-  });
+  return formatDate(
+    date,
+    {
+      day: 'numeric',
+      month: 'long',
+      ...(date.getFullYear() === now.getFullYear() ? {} : { year: 'numeric' }),
+    },
+    locale,
+  );
 }
 
 export function draftOf(memory: Memory): MemoryDraft {

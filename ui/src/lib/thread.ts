@@ -3,7 +3,7 @@
  * list and how a turn changes it, day labels, and the composer's draft.
  */
 import { commands, type AppError, type Message, type Persona, type StartedTurn, type StreamEvent, type Turn } from './bindings';
-import { sameDay } from './time';
+import { formatDate, sameDay } from './time';
 
 // The conversation's IPC types and commands, generated from the Rust side.
 export type { AppError, Message, Persona, StartedTurn, StreamEvent, Turn };
@@ -55,13 +55,17 @@ export function dayLabel(date: Date, now: Date = new Date(), locale?: string): s
   const days = Math.round((today.getTime() - day.getTime()) / 86_400_000);
   if (days === 0) return 'Today';
   if (days === 1) return 'Yesterday';
-  if (days > 1 && days < 7) return date.toLocaleDateString(locale, { weekday: 'long' });
-  return date.toLocaleDateString(locale, {
-    weekday: 'long',
-    day: 'numeric',
-    month: 'long',
-    ...(date.getFullYear() === now.getFullYear() ? {} : { year: 'numeric' }),
-  });
+  if (days > 1 && days < 7) return formatDate(date, { weekday: 'long' }, locale);
+  return formatDate(
+    date,
+    {
+      weekday: 'long',
+      day: 'numeric',
+      month: 'long',
+      ...(date.getFullYear() === now.getFullYear() ? {} : { year: 'numeric' }),
+    },
+    locale,
+  );
 }
 
 /** Whether the message at `index` is the first of its (local) day. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { greeting, monthGrid, sameDay } from './time';
+import { formatDate, greeting, monthGrid, sameDay } from './time';
 
 describe('greeting', () => {
   it('follows the local hour', () => {
@@ -32,5 +32,24 @@ describe('month grid', () => {
   it('compares calendar days, not instants', () => {
     expect(sameDay(new Date(2026, 0, 1, 0, 1), new Date(2026, 0, 1, 23, 59))).toBe(true);
     expect(sameDay(new Date(2026, 0, 1), new Date(2026, 0, 2))).toBe(false);
+  });
+});
+
+describe('formatDate', () => {
+  it('writes a date as toLocaleDateString and toLocaleTimeString do, format after format', () => {
+    const date = new Date(2026, 10, 25, 9, 5);
+    for (const locale of ['en-GB', 'en-US', 'fr-FR', undefined]) {
+      for (const options of [
+        { weekday: 'long', day: 'numeric', month: 'long' },
+        { month: 'long', year: 'numeric' },
+        { weekday: 'narrow' },
+      ] as const) {
+        expect(formatDate(date, options, locale)).toBe(date.toLocaleDateString(locale, options));
+        // Asked again, the kept format writes the same.
+        expect(formatDate(date.getTime(), options, locale)).toBe(date.toLocaleDateString(locale, options));
+      }
+      const time = { hour: '2-digit', minute: '2-digit' } as const;
+      expect(formatDate(date, time, locale)).toBe(date.toLocaleTimeString(locale, time));
+    }
   });
 });
