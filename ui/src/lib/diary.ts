@@ -1,5 +1,5 @@
 import type { EntryDraft, Found, FoundKind, Item, MomentDraft } from './bindings';
-import { formatDate } from './time';
+import { formatDate, fullDay } from './time';
 
 /** The marks the core puts around a matched word (FTS5 highlight/snippet). */
 const OPEN = '\u0002';
@@ -63,17 +63,7 @@ export function monthLabel(month: string, locale?: string): string {
 
 /** "Monday 30 November" (with the year when it is not this year). */
 export function dayLabel(day: string, now: Date = new Date(), locale?: string): string {
-  const date = dateOf(day);
-  return formatDate(
-    date,
-    {
-      weekday: 'long',
-      day: 'numeric',
-      month: 'long',
-      ...(date.getFullYear() === now.getFullYear() ? {} : { year: 'numeric' }),
-    },
-    locale,
-  );
+  return fullDay(dateOf(day), now, locale);
 }
 
 export type Row = { kind: 'month'; month: string; key: string } | { kind: 'item'; item: Item; key: string };

@@ -3,7 +3,7 @@
  * list and how a turn changes it, day labels, and the composer's draft.
  */
 import { commands, type AppError, type Message, type Persona, type StartedTurn, type StreamEvent, type Turn } from './bindings';
-import { formatDate, sameDay } from './time';
+import { formatDate, fullDay, sameDay } from './time';
 
 // The conversation's IPC types and commands, generated from the Rust side.
 export type { AppError, Message, Persona, StartedTurn, StreamEvent, Turn };
@@ -56,16 +56,7 @@ export function dayLabel(date: Date, now: Date = new Date(), locale?: string): s
   if (days === 0) return 'Today';
   if (days === 1) return 'Yesterday';
   if (days > 1 && days < 7) return formatDate(date, { weekday: 'long' }, locale);
-  return formatDate(
-    date,
-    {
-      weekday: 'long',
-      day: 'numeric',
-      month: 'long',
-      ...(date.getFullYear() === now.getFullYear() ? {} : { year: 'numeric' }),
-    },
-    locale,
-  );
+  return fullDay(date, now, locale);
 }
 
 /** Whether the message at `index` is the first of its (local) day. */

@@ -24,6 +24,20 @@ export function formatDate(date: Date | number, options: Intl.DateTimeFormatOpti
   return format.format(date);
 }
 
+/** "Monday 30 November" in the user's locale, with the year when it is not `now`'s. */
+export function fullDay(date: Date, now: Date = new Date(), locale?: string): string {
+  return formatDate(
+    date,
+    {
+      weekday: 'long',
+      day: 'numeric',
+      month: 'long',
+      ...(date.getFullYear() === now.getFullYear() ? {} : { year: 'numeric' }),
+    },
+    locale,
+  );
+}
+
 /** "Wednesday, 25 November" in the user's locale. */
 export function longDate(date: Date, locale?: string): string {
   return formatDate(date, { weekday: 'long', day: 'numeric', month: 'long' }, locale);
