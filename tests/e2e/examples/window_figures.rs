@@ -16,6 +16,7 @@
 //! which builds the release app and points `HEARTH_APP` at it:
 //!
 //! cargo run -p hearth-e2e --example window_figures -- [--soak-minutes N] [--only stream,open,diary,soak]
+//!     [--soak-leave-out keep,search,views,letter]
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -47,6 +48,8 @@ const STRUCTURED: &str = r#"{"memories": [], "title": "By the lake", "reflection
 struct Args {
     soak_minutes: u64,
     only: Option<Vec<String>>,
+    /// Parts of the soak's round left out, to find which one grows.
+    leave_out: Vec<String>,
 }
 
 impl Args {
@@ -54,6 +57,7 @@ impl Args {
         let mut args = Args {
             soak_minutes: 20,
             only: None,
+            leave_out: Vec::new(),
         };
         let mut it = std::env::args().skip(1);
         while let Some(arg) = it.next() {
@@ -73,8 +77,22 @@ impl Args {
                             .collect(),
                     )
                 }
+                "--soak-leave-out" => {
+                    args.leave_out = it
+                        .next()
+                        .expect("--soak-leave-out takes a list of: keep,search,views,letter")
+                        .split(',')
+                        .map(str::to_owned)
+                        .collect();
+                    for part in &args.leave_out {
+                        assert!(
+                            ROUND_PARTS.contains(&part.as_str()),
+                            "--soak-leave-out: {part:?} is not one of {ROUND_PARTS:?}"
+                        );
+                    }
+                }
                 other => panic!(
-                    "unknown argument {other:?}; usage: window_figures [--soak-minutes N] [--only stream,open,diary,soak]"
+                    "unknown argument {other:?}; usage: window_figures [--soak-minutes N] [--only stream,open,diary,soak] [--soak-leave-out keep,search,views,letter]"
                 ),
             }
         }
@@ -123,7 +141,7 @@ async fn main() {
     }
     if args.wants("soak") && args.soak_minutes > 0 {
         let display = Display::start();
-        let series = soak(&display, args.soak_minutes).await;
+        let series = soak(&display, args.soak_minutes, &args.leave_out).await;
         figures.insert(
             "soak".into(),
             Value::Array(
@@ -921,15 +939,18 @@ async fn views(display: &Display, open: bool, diary: bool) -> (Option<f64>, Opti
 // The soak
 
 /// PSS, in MB, of a process and all its descendants (the app, its WebKit
-/// web and network processes), as scripts/pss.sh counts it.
-fn pss_mb(pid: Pid) -> f64 {
-    fn walk(pid: i32, kb: &mut u64) {
+/// web and network processes), as scripts/pss.sh counts it: the sum, and
+/// each process by name.
+fn pss_mb(pid: Pid) -> (f64, Vec<(String, f64)>) {
+    fn walk(pid: i32, each: &mut Vec<(String, f64)>) {
         if let Ok(rollup) = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")) {
-            *kb += rollup
+            let kb = rollup
                 .lines()
                 .find_map(|l| l.strip_prefix("Pss:"))
                 .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
                 .unwrap_or(0);
+            let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+            each.push((name.trim().to_owned(), kb as f64 / 1024.0));
         }
         let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
             return;
@@ -938,18 +959,24 @@ fn pss_mb(pid: Pid) -> f64 {
             let children =
                 std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
             for child in children.split_whitespace().filter_map(|c| c.parse().ok()) {
-                walk(child, kb);
+                walk(child, each);
             }
         }
     }
-    let mut kb = 0;
-    walk(pid.as_raw(), &mut kb);
-    kb as f64 / 1024.0
+    let mut each = Vec::new();
+    walk(pid.as_raw(), &mut each);
+    (each.iter().map(|(_, mb)| mb).sum(), each)
 }
 
-/// One round of use: a message and its reply, a search, every view, and a
-/// letter drafted and exported to PDF.
-async fn round(app: &App, data: &Path, n: usize) {
+/// The parts of a round, each of which `--soak-leave-out` can leave out (the
+/// message and its reply always stay).
+const ROUND_PARTS: [&str; 4] = ["keep", "search", "views", "letter"];
+
+/// One round of use: a message and its reply, the reply kept as a moment, a
+/// search, every view, and a letter drafted and exported to PDF (less the
+/// parts left out).
+async fn round(app: &App, data: &Path, n: usize, leave_out: &[String]) {
+    let doing = |part: &str| !leave_out.iter().any(|l| l == part);
     // A message, and the reply to it.
     // (What came before is read from the journal: the window may not show
     // all of it yet, just back from another view.)
@@ -973,98 +1000,107 @@ async fn round(app: &App, data: &Path, n: usize) {
     .await;
     app.find("button.send[type='submit']").await;
 
-    // The reply kept as a moment (the companion reflects on it in the background).
-    let reply = shown
-        .iter()
-        .filter(|m| m.id > before && m.role == "assistant")
-        .map(|m| m.id)
-        .max()
-        .unwrap();
-    let message = format!("li.message[data-id='{reply}']");
-    // The actions show on hover or focus: reached as the keyboard reaches
-    // them (a pointer resting where the new reply appears shows no hover).
-    let keep = format!("{message} [data-action='keep']");
-    app.find(&keep).await;
-    app.eval(&format!(
-        "document.querySelector(\"{keep}\").focus(); return null"
-    ))
-    .await;
-    click(app, &keep).await;
-    let kept = format!("return document.querySelector(\"{message}[data-kept='true']\") !== null");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while app.eval(&kept).await != json!(true) {
-        if Instant::now() > deadline {
-            app.screenshot("window-figures-keep").await;
-            let notice = app
-                .eval("return document.querySelector('.notice')?.textContent ?? null")
-                .await;
-            panic!("the reply {reply} was not kept (notice: {notice})");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-
-    // Search everything.
-    press(
-        app,
-        "#composer-input",
-        &format!("{}k", char::from(Key::Control)),
-    )
-    .await;
-    type_into(app, "#search-everything", "lake").await;
-    app.find("#search-palette .hit").await;
-    press(
-        app,
-        "#search-everything",
-        &char::from(Key::Escape).to_string(),
-    )
-    .await;
-    app.wait_gone("#search-palette").await;
-
-    // Every view.
-    for view in ["memories", "diary", "settings"] {
-        click(app, &format!("nav button[data-view='{view}']")).await;
-        app.find(&format!("main[data-view='{view}']")).await;
-    }
-    click(app, "nav button[data-view='diary']").await;
-    app.find("#diary .card.moment").await;
-
-    // A letter, drafted with the companion and exported to PDF.
-    click(app, "nav button[data-view='letters']").await;
-    click(app, "#letters [data-action='new-letter']").await;
-    type_into(app, "#letter-recipient", &format!("Mum {n}")).await;
-    type_into(app, "#letter-carry", "Thanks for the summers at the lake").await;
-    click(app, "[data-action='begin-letter']").await;
-    type_into(app, "#answer-0", "Your laugh on the jetty").await;
-    click(app, "[data-action='draft']").await;
-    app.find("[data-action='revise']").await;
-    let id: i64 = journal
-        .query_row("SELECT max(id) FROM letters", [], |r| r.get(0))
-        .unwrap();
-    wait_until("the letter's draft in the journal", || {
-        journal
-            .query_row("SELECT body FROM letters WHERE id = ?1", [id], |r| {
-                r.get::<_, String>(0)
-            })
-            .is_ok_and(|body| body.ends_with("With love"))
-    })
-    .await;
-    let pdf = data.join(format!("letter-{n}.pdf"));
-    let saved = app
-        .eval_async(&format!(
-            "const done = arguments[arguments.length - 1];
-             window.__TAURI_INTERNALS__.invoke('export_letter_pdf', {{ id: {id}, path: {:?} }})
-               .then((r) => done(r), (e) => done({{ error: e }}));",
-            pdf.to_str().unwrap()
+    if doing("keep") {
+        // The reply kept as a moment (the companion reflects on it in the background).
+        let reply = shown
+            .iter()
+            .filter(|m| m.id > before && m.role == "assistant")
+            .map(|m| m.id)
+            .max()
+            .unwrap();
+        let message = format!("li.message[data-id='{reply}']");
+        // The actions show on hover or focus: reached as the keyboard reaches
+        // them (a pointer resting where the new reply appears shows no hover).
+        let keep = format!("{message} [data-action='keep']");
+        app.find(&keep).await;
+        app.eval(&format!(
+            "document.querySelector(\"{keep}\").focus(); return null"
         ))
         .await;
-    assert!(saved.get("pages").is_some(), "the letter's PDF: {saved}");
-    std::fs::remove_file(&pdf).ok();
+        click(app, &keep).await;
+        let kept =
+            format!("return document.querySelector(\"{message}[data-kept='true']\") !== null");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while app.eval(&kept).await != json!(true) {
+            if Instant::now() > deadline {
+                app.screenshot("window-figures-keep").await;
+                let notice = app
+                    .eval("return document.querySelector('.notice')?.textContent ?? null")
+                    .await;
+                panic!("the reply {reply} was not kept (notice: {notice})");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    if doing("search") {
+        // Search everything.
+        press(
+            app,
+            "#composer-input",
+            &format!("{}k", char::from(Key::Control)),
+        )
+        .await;
+        type_into(app, "#search-everything", "lake").await;
+        app.find("#search-palette .hit").await;
+        press(
+            app,
+            "#search-everything",
+            &char::from(Key::Escape).to_string(),
+        )
+        .await;
+        app.wait_gone("#search-palette").await;
+    }
+
+    if doing("views") {
+        // Every view.
+        for view in ["memories", "diary", "settings"] {
+            click(app, &format!("nav button[data-view='{view}']")).await;
+            app.find(&format!("main[data-view='{view}']")).await;
+        }
+        click(app, "nav button[data-view='diary']").await;
+        app.find("#diary .card.moment").await;
+    }
+
+    if doing("letter") {
+        // A letter, drafted with the companion and exported to PDF.
+        click(app, "nav button[data-view='letters']").await;
+        click(app, "#letters [data-action='new-letter']").await;
+        type_into(app, "#letter-recipient", &format!("Mum {n}")).await;
+        type_into(app, "#letter-carry", "Thanks for the summers at the lake").await;
+        click(app, "[data-action='begin-letter']").await;
+        type_into(app, "#answer-0", "Your laugh on the jetty").await;
+        click(app, "[data-action='draft']").await;
+        app.find("[data-action='revise']").await;
+        let id: i64 = journal
+            .query_row("SELECT max(id) FROM letters", [], |r| r.get(0))
+            .unwrap();
+        wait_until("the letter's draft in the journal", || {
+            journal
+                .query_row("SELECT body FROM letters WHERE id = ?1", [id], |r| {
+                    r.get::<_, String>(0)
+                })
+                .is_ok_and(|body| body.ends_with("With love"))
+        })
+        .await;
+        let pdf = data.join(format!("letter-{n}.pdf"));
+        let saved = app
+            .eval_async(&format!(
+                "const done = arguments[arguments.length - 1];
+             window.__TAURI_INTERNALS__.invoke('export_letter_pdf', {{ id: {id}, path: {:?} }})
+               .then((r) => done(r), (e) => done({{ error: e }}));",
+                pdf.to_str().unwrap()
+            ))
+            .await;
+        assert!(saved.get("pages").is_some(), "the letter's PDF: {saved}");
+        std::fs::remove_file(&pdf).ok();
+    }
 
     click(app, "nav button[data-view='conversation']").await;
     app.find("main[data-view='conversation'] #thread").await;
 }
 
-async fn soak(display: &Display, minutes: u64) -> Vec<(u64, f64)> {
+async fn soak(display: &Display, minutes: u64, leave_out: &[String]) -> Vec<(u64, f64)> {
     let server = FakeProvider::start().await;
     server.answer_structured(Step::reply([STRUCTURED]));
     server.answer_by_default(Step::reply([
@@ -1081,14 +1117,21 @@ async fn soak(display: &Display, minutes: u64) -> Vec<(u64, f64)> {
     println!(
         "soak: {minutes} minutes of scripted use, PSS of the app and its WebKit processes each minute"
     );
+    if !leave_out.is_empty() {
+        println!("soak: rounds leave out {}", leave_out.join(", "));
+    }
 
     let started = Instant::now();
     let sampler = tokio::spawn(async move {
         let mut series = Vec::new();
         for minute in 0..=minutes {
             tokio::time::sleep_until((started + Duration::from_secs(minute * 60)).into()).await;
-            let mb = pss_mb(pid);
-            println!("  minute {minute:>3}: {mb:.1} MB");
+            let (mb, each) = pss_mb(pid);
+            let each: Vec<String> = each
+                .iter()
+                .map(|(name, mb)| format!("{name} {mb:.1}"))
+                .collect();
+            println!("  minute {minute:>3}: {mb:.1} MB ({})", each.join(", "));
             series.push((minute, mb));
         }
         series
@@ -1096,7 +1139,7 @@ async fn soak(display: &Display, minutes: u64) -> Vec<(u64, f64)> {
     let mut rounds = 0;
     while started.elapsed() < Duration::from_secs(minutes * 60) {
         rounds += 1;
-        round(&app, data.path(), rounds).await;
+        round(&app, data.path(), rounds, leave_out).await;
     }
     let series = sampler.await.unwrap();
     app.quit().await;
