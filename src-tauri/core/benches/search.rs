@@ -320,22 +320,27 @@ fn measure(messages: usize, moments: usize, entries: usize, letters: usize) {
     });
 }
 
-fn time_each<T, R>(what: &str, items: impl IntoIterator<Item = T>, mut run: impl FnMut(&T) -> R) {
-    let mut times: Vec<Duration> = items
+fn time_each<T: std::fmt::Debug, R>(
+    what: &str,
+    items: impl IntoIterator<Item = T>,
+    mut run: impl FnMut(&T) -> R,
+) {
+    let mut times: Vec<(Duration, T)> = items
         .into_iter()
         .map(|item| {
             let started = Instant::now();
             std::hint::black_box(run(&item));
-            started.elapsed()
+            (started.elapsed(), item)
         })
         .collect();
-    times.sort();
-    let at = |p: f64| times[((times.len() as f64 * p) as usize).min(times.len() - 1)];
+    times.sort_by_key(|(took, _)| *took);
+    let at = |p: f64| times[((times.len() as f64 * p) as usize).min(times.len() - 1)].0;
+    let (slowest, which) = times.last().unwrap();
     println!(
-        "{what}: p50 {:.2} ms, p95 {:.2} ms, max {:.2} ms ({} runs)",
+        "{what}: p50 {:.2} ms, p95 {:.2} ms, max {:.2} ms ({} runs), slowest {which:?}",
         at(0.50).as_secs_f64() * 1e3,
         at(0.95).as_secs_f64() * 1e3,
-        times.last().unwrap().as_secs_f64() * 1e3,
+        slowest.as_secs_f64() * 1e3,
         times.len()
     );
 }

@@ -6,6 +6,8 @@
 //! in titles and excerpts by `\u{2}` … `\u{3}` (FTS5 `highlight`/`snippet`),
 //! control characters the UI splits on, so no stored text is read as markup.
 
+use std::borrow::Cow;
+
 use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 
@@ -59,9 +61,20 @@ const SHORTEST_PREFIX: usize = 3;
 /// indexes keep prefix indexes of two to four letters (migration 9: a typed
 /// word is stemmed first, so "was" is the prefix "wa"), which FTS5 reads
 /// like a word, newest match first. A longer start has no prefix index:
-/// FTS5 would merge the whole list of every word so beginning, hundreds of
-/// thousands of rows for a common word over 10^6 messages.
+/// FTS5 would merge the whole list of every word so beginning before
+/// returning its first row, hundreds of thousands of rows for a common word
+/// over 10^6 messages. So a longer start still being typed is read as the
+/// words the index holds that begin so, joined by OR, which FTS5 reads
+/// newest first and stops at the limit ([`Query::against`]).
 const LONGEST_INDEXED_PREFIX: usize = 4;
+
+/// The most words a longer start is read as; a start shared by more is
+/// left to FTS5's prefix query.
+const MOST_WORDS_FOR_A_START: usize = 64;
+
+/// The tokenizer of every search index (migration 9), for stemming a typed
+/// start as the index would.
+const TOKENIZER: &str = "porter unicode61 remove_diacritics 2";
 
 /// What to search for a text: its first words, each a phrase, and the last
 /// one, perhaps still being typed, as typed and as the start of longer words
@@ -74,6 +87,10 @@ struct Query {
     prefix: Option<String>,
     /// Whether the prefix has a prefix index (it is short).
     indexed: bool,
+    /// The words before the last, as a query (`None` when there is one word).
+    before: Option<String>,
+    /// The last word, as typed.
+    last: String,
 }
 
 fn query_for(text: &str) -> Option<Query> {
@@ -93,6 +110,8 @@ fn query_for(text: &str) -> Option<Query> {
         exact,
         prefix,
         indexed: letters <= LONGEST_INDEXED_PREFIX,
+        before,
+        last: (*last).to_owned(),
     })
 }
 
@@ -101,22 +120,106 @@ impl Query {
     /// as a prefix through the prefix index. A longer one is taken as typed
     /// when the index holds it so (a whole word: the matches anyone would
     /// want first, found as fast as any word), and as the start of longer
-    /// words only when it does not (a word still being typed, whose longer
-    /// words are then few enough to read).
-    fn against(&self, conn: &Connection, table: &str) -> rusqlite::Result<&str> {
+    /// words only when it does not (a word still being typed): as the words
+    /// of the index that begin so, when they are few ([`words_for_start`]),
+    /// else as FTS5's prefix query.
+    fn against(&self, conn: &Connection, table: &str) -> rusqlite::Result<Cow<'_, str>> {
         let Some(prefix) = &self.prefix else {
-            return Ok(&self.exact);
+            return Ok(Cow::Borrowed(&self.exact));
         };
         if self.indexed {
-            return Ok(prefix);
+            return Ok(Cow::Borrowed(prefix));
         }
         let held = conn
             .prepare_cached(&format!(
                 "SELECT EXISTS (SELECT 1 FROM {table} WHERE {table} MATCH ?1)"
             ))?
             .query_row([&self.exact], |r| r.get::<_, bool>(0))?;
-        Ok(if held { &self.exact } else { prefix })
+        if held {
+            return Ok(Cow::Borrowed(&self.exact));
+        }
+        Ok(match words_for_start(conn, table, &self.last)? {
+            Some(any) => Cow::Owned(match &self.before {
+                // FTS5 joins a group to other words only by AND.
+                Some(b) => format!("({b}) AND ({any})"),
+                None => format!("({any})"),
+            }),
+            None => Cow::Borrowed(prefix),
+        })
     }
+}
+
+/// The words of the index `table` that begin as `typed` does once stemmed
+/// and folded as the index folds it, as an FTS5 query of those words joined
+/// by OR: it matches exactly what FTS5's prefix query `"typed"*` matches.
+/// Porter's stemmer is not idempotent (a word the index holds as
+/// "shandralors" is searched as "shandralor"), so such a word is searched
+/// as the start of its stem again, which stays within the words that begin
+/// as typed. `None` when that cannot be said so: the start is more than one
+/// word to the index ("o'bri"), no word or more than
+/// [`MOST_WORDS_FOR_A_START`] words begin so, or a word's stem leaves the
+/// start ("refere", held for "refereed", is searched as "refer"). The lists
+/// of words and of stems are read through scratch tables of this connection
+/// (`temp`).
+fn words_for_start(
+    conn: &Connection,
+    table: &str,
+    typed: &str,
+) -> rusqlite::Result<Option<String>> {
+    conn.execute_batch(&format!(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.{table}_words USING fts5vocab(main, {table}, row);
+         CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_stems USING fts5(words, tokenize = '{TOKENIZER}');
+         CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_stems_words USING fts5vocab(temp, search_stems, instance);"
+    ))?;
+    let Some(start) = stems(conn, typed)?.and_then(|mut s| (s.len() == 1).then(|| s.remove(0)))
+    else {
+        return Ok(None);
+    };
+    let words: Vec<String> = conn
+        .prepare_cached(&format!(
+            "SELECT term FROM temp.{table}_words WHERE term >= ?1 AND term < ?2 LIMIT ?3"
+        ))?
+        .query_map(
+            params![
+                start,
+                format!("{start}\u{10FFFF}"),
+                MOST_WORDS_FOR_A_START as i64 + 1
+            ],
+            |r| r.get(0),
+        )?
+        .collect::<rusqlite::Result<_>>()?;
+    if words.is_empty() || words.len() > MOST_WORDS_FOR_A_START {
+        return Ok(None);
+    }
+    let Some(again) = stems(conn, &words.join(" "))?.filter(|a| a.len() == words.len()) else {
+        return Ok(None);
+    };
+    let mut any = Vec::with_capacity(words.len());
+    for (word, stem) in words.iter().zip(&again) {
+        let quoted = format!("\"{}\"", word.replace('"', "\"\""));
+        if stem == word {
+            any.push(quoted);
+        } else if stem.starts_with(start.as_str()) {
+            any.push(quoted + "*");
+        } else {
+            return Ok(None);
+        }
+    }
+    Ok(Some(any.join(" OR ")))
+}
+
+/// `text` as the index would hold it: its words stemmed and folded, in
+/// order (`None` when it holds no word).
+fn stems(conn: &Connection, text: &str) -> rusqlite::Result<Option<Vec<String>>> {
+    conn.prepare_cached("INSERT INTO temp.search_stems (rowid, words) VALUES (1, ?1)")?
+        .execute([text])?;
+    let stems: Vec<String> = conn
+        .prepare_cached("SELECT term FROM temp.search_stems_words ORDER BY offset")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    conn.prepare_cached("DELETE FROM temp.search_stems WHERE rowid = 1")?
+        .execute([])?;
+    Ok((!stems.is_empty()).then_some(stems))
 }
 
 /// Searches every kind for `text`; groups with no hit are left out. Diary
@@ -137,17 +240,17 @@ pub fn everything(
     let groups = [
         (
             FoundKind::Entry,
-            entries(conn, q.against(conn, "diary_fts")?, per_kind)?,
+            entries(conn, &q.against(conn, "diary_fts")?, per_kind)?,
         ),
         (
             FoundKind::Moment,
-            moments(conn, q.against(conn, "moments_fts")?, per_kind)?,
+            moments(conn, &q.against(conn, "moments_fts")?, per_kind)?,
         ),
         (
             FoundKind::Letter,
             letters(
                 conn,
-                q.against(conn, "letters_fts")?,
+                &q.against(conn, "letters_fts")?,
                 per_kind,
                 offset_minutes,
             )?,
@@ -156,7 +259,7 @@ pub fn everything(
             FoundKind::Message,
             messages(
                 conn,
-                q.against(conn, "messages_fts")?,
+                &q.against(conn, "messages_fts")?,
                 per_kind,
                 offset_minutes,
             )?,
@@ -326,12 +429,78 @@ mod tests {
                 let wedding = q("wedding");
                 assert_eq!(wedding.against(c, "letters_fts")?, r#""wedding""#);
                 let typing = q("lakesi");
-                assert_eq!(typing.against(c, "letters_fts")?, r#""lakesi"*"#);
+                assert_eq!(typing.against(c, "letters_fts")?, r#"("lakesid")"#);
+                let two = q("your lakesi");
+                assert_eq!(
+                    two.against(c, "letters_fts")?,
+                    r#"("your") AND ("lakesid")"#
+                );
+                assert_eq!(everything(c, "your lakesi", 20, 0)?.len(), 1);
+                let none = q("lakeview");
+                assert_eq!(none.against(c, "letters_fts")?, r#""lakeview"*"#);
                 let short = q("lak");
                 assert_eq!(short.against(c, "letters_fts")?, r#""lak"*"#);
                 let found = everything(c, "lakesi", 20, 0)?;
                 assert_eq!(found[0].kind, FoundKind::Letter);
                 assert!(found[0].hits[0].excerpt.contains("\u{2}lakeside\u{3}"));
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    /// A start read as the words that begin so finds exactly what FTS5's
+    /// own prefix query finds: stemmed, folded, in any case and script.
+    #[test]
+    fn a_long_start_read_as_its_words_finds_what_the_prefix_query_finds() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = crate::store::Store::open(dir.path().join("journal.db")).unwrap();
+        let texts = [
+            "I remembered the lakeside café in Lisbon",
+            "We agreed on the agriculture fair",
+            "Remembering Amy's wedding, the lakes and the CAFÉS",
+            "O'Brien's remembrance of the agreement",
+            "Zoë’s wedding dress, Ζωή and 東京 in June",
+            "the agrarian reform, refereed",
+        ];
+        store
+            .with(|c| {
+                for (i, t) in texts.iter().enumerate() {
+                    c.execute(
+                        "INSERT INTO messages (role, content, status, created_at) VALUES ('user', ?1, 'complete', ?2)",
+                        params![t, i as i64],
+                    )?;
+                }
+                let ids = |q: &str| -> rusqlite::Result<Vec<i64>> {
+                    c.prepare(
+                        "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?1 ORDER BY rowid DESC",
+                    )?
+                    .query_map([q], |r| r.get(0))?
+                    .collect()
+                };
+                for typed in [
+                    "remem", "Rememb", "REMEMBE", "lakesi", "cafés", "agree", "agreem", "agric",
+                    "weddi", "o'bri", "brien", "zoë’s", "Ζωή", "lisbo", "xylop", "refer",
+                    "the remem", "amy wed", "the lakes and the caf", "in lisbo",
+                ] {
+                    let q = query_for(typed).unwrap();
+                    let prefix = q.prefix.clone().unwrap();
+                    let read = q.against(c, "messages_fts")?;
+                    if read == q.exact {
+                        // A whole word the index holds is taken as typed.
+                        assert!(!ids(&read)?.is_empty(), "{typed:?}");
+                        continue;
+                    }
+                    assert_eq!(ids(&read)?, ids(&prefix)?, "{typed:?} read as {read}");
+                }
+                // Read as words where it can be; FTS5's prefix query where it cannot.
+                let refer = query_for("refer").unwrap();
+                assert_eq!(
+                    refer.against(c, "messages_fts")?,
+                    r#"("refere"*)"#,
+                    "the stem of refereed, refere, is searched as the start refer"
+                );
+                let remem = query_for("remem").unwrap();
+                assert!(remem.against(c, "messages_fts")?.contains(" OR "));
                 Ok(())
             })
             .unwrap();
