@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { afterEach, describe, expect, it } from 'vitest';
-import { keepTabIn } from './dialog';
+import { keepFocusThrough, keepTabIn } from './dialog';
 
 function dialog(): HTMLElement {
   const d = document.createElement('dialog');
@@ -64,5 +64,31 @@ describe('keepTabIn', () => {
     const event = tab(d, { key: 'Enter' });
     expect(focused()).toBe('field');
     expect(event.defaultPrevented).toBe(false);
+  });
+});
+
+describe('keepFocusThrough', () => {
+  it('gives the focus to the fallback when the change takes the focused element away', async () => {
+    const d = dialog();
+    const first = document.getElementById('first')!;
+    first.focus();
+    await keepFocusThrough(d, () => first.remove(), () => document.getElementById('field'));
+    expect(document.activeElement?.id).toBe('field');
+  });
+
+  it('leaves the focus where it is when the focused element stays', async () => {
+    const d = dialog();
+    document.getElementById('last')!.focus();
+    await keepFocusThrough(d, () => document.getElementById('first')!.remove(), () => document.getElementById('field'));
+    expect(document.activeElement?.id).toBe('last');
+  });
+
+  it('does not take the focus from outside the part that changes', async () => {
+    const d = dialog();
+    const outside = document.createElement('button');
+    document.body.append(outside);
+    outside.focus();
+    await keepFocusThrough(d, () => d.replaceChildren(), () => document.getElementById('field'));
+    expect(document.activeElement).toBe(outside);
   });
 });

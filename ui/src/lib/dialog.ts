@@ -1,3 +1,5 @@
+import { tick } from 'svelte';
+
 /** What Tab can stop on inside a dialog. */
 const STOPS = [
   'a[href]',
@@ -32,4 +34,22 @@ export function keepTabIn(dialog: HTMLElement, event: KeyboardEvent): void {
         : 0
       : (at + (event.shiftKey ? -1 : 1) + stops.length) % stops.length;
   stops[next]!.focus();
+}
+
+/**
+ * Runs `change`, which may take away the element holding the focus inside
+ * `within` (results or choices replaced as the user types), and, when it
+ * did, gives the focus to `fallback` rather than leaving it on the page: a
+ * keyboard user keeps their place.
+ */
+export async function keepFocusThrough(
+  within: Element | null | undefined,
+  change: () => void,
+  fallback: () => HTMLElement | null | undefined,
+): Promise<void> {
+  const held = within && document.activeElement && within.contains(document.activeElement) ? document.activeElement : null;
+  change();
+  if (!held) return;
+  await tick();
+  if (!held.isConnected) fallback()?.focus();
 }
