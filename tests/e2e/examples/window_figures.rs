@@ -501,6 +501,15 @@ fn analyse(
     } else {
         format!("WebKitGTK has no PerformanceObserver 'longtask' (it supports {supported})")
     };
+    let long: Vec<String> = probe
+        .gaps
+        .iter()
+        .filter(|g| during(g[0]) && g[1] > 16.0)
+        .map(|g| format!("{:.0} ms at token {}", g[1], g[2]))
+        .collect();
+    if !long.is_empty() {
+        println!("  gaps over 16 ms: {}", long.join(", "));
+    }
     let mut frames: Vec<f64> = probe.frames.iter().map(|f| f[1]).collect();
     frames.sort_by(f64::total_cmp);
     let mut scripts: Vec<f64> = probe.frames.iter().map(|f| f[3]).collect();
