@@ -276,16 +276,37 @@ fn names_another(words: &str, name: &str) -> bool {
     if lower.contains(&format!("your name is {}", name.to_lowercase())) {
         return true;
     }
-    ["i'm ", "i am ", "my name is ", "call me "]
+    // Found in the words themselves (lowercasing may change where bytes
+    // fall), in any case; each lead is ASCII but the curly apostrophe's.
+    let bytes = words.as_bytes();
+    ["i'm", "i’m", "i am", "my name is", "call me"]
         .iter()
         .any(|lead| {
-            lower.match_indices(lead).any(|(at, _)| {
-                let said: String = words[at + lead.len()..]
+            let lead = lead.as_bytes();
+            (0..bytes.len()).any(|at| {
+                if !bytes[at..]
+                    .get(..lead.len())
+                    .is_some_and(|b| b.eq_ignore_ascii_case(lead))
+                {
+                    return false;
+                }
+                let after = &words[at + lead.len()..];
+                if after.chars().next().is_none_or(char::is_alphanumeric) {
+                    return false; // "I amble", or the end
+                }
+                // Past a pause or a quote: "my name is... Dorothy".
+                let said: String = after
                     .chars()
+                    .skip_while(|c| {
+                        matches!(
+                            c,
+                            '.' | '…' | ',' | '-' | '–' | '—' | '"' | '\'' | '“' | '‘' | ' '
+                        )
+                    })
                     .take_while(|c| c.is_alphanumeric())
                     .collect();
                 said.chars().next().is_some_and(char::is_uppercase)
-                    && said != "AI"
+                    && !matches!(said.as_str(), "AI" | "I")
                     && !said.eq_ignore_ascii_case(name)
             })
         })
@@ -382,6 +403,27 @@ mod tests {
             &theodore(),
         );
         assert!(other_name.words.starts_with("Hello, Theodore. I'm Wren"));
+        // What SmolLM2 said on a first run: its chosen name, then another.
+        let then_another = parse(
+            r#"{"name": "Linden", "voice": "gentle", "introduction": "Hello, Theodore! I'm Linden. I hope you're having a great day. And you? Well, hello, my name is...Dorothy. You are speaking with me today."}"#,
+            &theodore(),
+        );
+        assert!(
+            then_another
+                .words
+                .starts_with("Hello, Theodore. I'm Linden"),
+            "{}",
+            then_another.words
+        );
+        assert!(!then_another.words.contains("Dorothy"));
+        let kept = parse(
+            r#"{"name": "Linden", "voice": "gentle", "introduction": "Hello, Theodore! I'm... Linden, and I am so glad to meet you."}"#,
+            &theodore(),
+        );
+        assert_eq!(
+            kept.words,
+            "Hello, Theodore! I'm... Linden, and I am so glad to meet you."
+        );
         assert_eq!(
             other_name.voice, VOICES[0].1,
             "a voice chosen from the list"
