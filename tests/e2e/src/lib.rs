@@ -841,3 +841,30 @@ pub fn local_noon(days_ago: i64) -> (String, i64) {
         .unwrap();
     (day.to_string(), noon.timestamp_millis())
 }
+
+/// Turns the Diary's calendar to the month of `day` (YYYY-MM-DD), with its
+/// Previous and Next month buttons (opening an item turns it to the item's
+/// month: on the first of a month, yesterday's is another).
+pub async fn calendar_to(app: &App, day: &str) {
+    let month = &day[..7];
+    for _ in 0..24 {
+        let shown = app
+            .eval("return document.querySelector('.calendar')?.dataset.month ?? null")
+            .await;
+        let Some(shown) = shown.as_str() else {
+            panic!("the Diary shows no calendar");
+        };
+        if shown == month {
+            return;
+        }
+        let way = if shown < month {
+            "Next month"
+        } else {
+            "Previous month"
+        };
+        click(app, &format!(".calendar button.nav[aria-label='{way}']")).await;
+        app.wait_gone(&format!(".calendar[data-month='{shown}']"))
+            .await;
+    }
+    panic!("the calendar never reached {month}");
+}

@@ -15,8 +15,8 @@ use hearth_e2e::a11y::{
     tab_to, type_keys,
 };
 use hearth_e2e::{
-    App, Display, click, local_noon, open_journal, press, seed_ollama, seed_persona, test_persona,
-    thread_when, type_into, wait_for_text, wait_until,
+    App, Display, calendar_to, click, local_noon, open_journal, press, read_journal, seed_ollama,
+    seed_persona, test_persona, thread_when, type_into, wait_for_text, wait_until,
 };
 use hearth_fake_provider::{FakeProvider, Format, Step};
 
@@ -34,14 +34,16 @@ fn diary_requests(server: &FakeProvider) -> usize {
 /// A journal with something in every view: yesterday's talk (its diary
 /// entry is written at start-up), today's with a link and a kept moment,
 /// memories of each kind, a person with a birthday and a letter to them.
-fn seed_everything(data: &std::path::Path, server: &FakeProvider) {
+/// Returns the kept moment's day (the clock may pass midnight while the
+/// test runs: "today" later is not that day).
+fn seed_everything(data: &std::path::Path, server: &FakeProvider) -> String {
     seed_persona(data, &test_persona());
     seed_ollama(data, &server.base_url(Format::Ollama), MODEL);
     let yesterday = local_noon(1).1;
     let now = chrono::Utc::now().timestamp_millis() - 60_000;
     let offset = chrono::Local::now().offset().local_minus_utc() / 60;
     let journal = open_journal(data);
-    journal
+    let day = journal
         .with(|c| {
             let say = |role, text: &str, at| {
                 messages::insert_at(c, role, text, MessageStatus::Complete, None, at).map(|m| m.id)
@@ -72,7 +74,7 @@ fn seed_everything(data: &std::path::Path, server: &FakeProvider) {
                 let draft = MemoryDraft { text: text.into(), kind, importance: 3 };
                 memories::insert(c, &draft, None, now)?;
             }
-            Ok(())
+            Ok(moment.day)
         })
         .unwrap();
     journal
@@ -109,6 +111,7 @@ fn seed_everything(data: &std::path::Path, server: &FakeProvider) {
             Ok(())
         })
         .unwrap();
+    day
 }
 
 async fn open_view(app: &App, view: &str) {
@@ -118,7 +121,7 @@ async fn open_view(app: &App, view: &str) {
 
 /// Every view and dialog of a journal that holds something everywhere, in
 /// the theme shown now; each screen audited.
-async fn tour(app: &App, server: &FakeProvider, theme: &str) -> Vec<Audit> {
+async fn tour(app: &App, server: &FakeProvider, theme: &str, day: &str) -> Vec<Audit> {
     let mut audits = Vec::new();
     let screen = |what: &str| format!("{what} ({theme})");
 
@@ -187,9 +190,11 @@ async fn tour(app: &App, server: &FakeProvider, theme: &str) -> Vec<Audit> {
     click(app, ".card.entry").await;
     wait_for_text(app, ".reader .entry h3", "The lake house").await;
     audits.push(audit(app, &screen("diary, an entry")).await);
-    let today = chrono::Local::now().date_naive().to_string();
-    click(app, &format!(".calendar button.day[data-day='{today}']")).await;
-    app.find(&format!(".reader[data-day='{today}'] .moment"))
+    // Opening yesterday's entry turned the calendar to its month: on the
+    // first of a month, the moment's is the next one.
+    calendar_to(app, day).await;
+    click(app, &format!(".calendar button.day[data-day='{day}']")).await;
+    app.find(&format!(".reader[data-day='{day}'] .moment"))
         .await;
     audits.push(audit(app, &screen("diary, a day")).await);
     type_into(app, "#diary-search", "lake").await;
@@ -277,7 +282,7 @@ async fn every_view_meets_wcag_21_aa_in_both_themes() {
 
     // Then a journal with something in every view, light then dark.
     let data = tempfile::tempdir().unwrap();
-    seed_everything(data.path(), &server);
+    let day = seed_everything(data.path(), &server);
     server.script([Step::reply([ENTRY])]);
     let app = App::launch(&display, data.path()).await;
     wait_until("yesterday's entry is asked for", || {
@@ -287,10 +292,10 @@ async fn every_view_meets_wcag_21_aa_in_both_themes() {
     open_view(&app, "settings").await;
     click(&app, "label[data-theme-option='light']").await;
     app.find("html[data-theme='light']").await;
-    audits.extend(tour(&app, &server, "light").await);
+    audits.extend(tour(&app, &server, "light", &day).await);
     click(&app, "label[data-theme-option='dark']").await;
     app.find("html[data-theme='dark']").await;
-    audits.extend(tour(&app, &server, "dark").await);
+    audits.extend(tour(&app, &server, "dark", &day).await);
 
     let csp = app.eval("return window.__hearth.cspViolations").await;
     assert_eq!(csp, serde_json::json!([]), "the audit trips no CSP");
@@ -490,16 +495,23 @@ async fn first_run_a_conversation_a_letter_and_the_diary_on_the_keyboard_alone()
     tab_to(&app, "to the Diary", "nav button[data-view='diary']", 30).await;
     press_key(&app, Key::Enter).await;
     app.find("#diary .card.moment").await;
-    let today = chrono::Local::now().date_naive().to_string();
+    // The moment's own day (the clock may have passed midnight since).
+    let day: String = read_journal(data.path())
+        .query_row(
+            "SELECT day FROM moments ORDER BY id DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
     tab_to(
         &app,
-        "to today on the calendar",
-        &format!(".calendar button.day[data-day='{today}']"),
+        "to the moment's day on the calendar",
+        &format!(".calendar button.day[data-day='{day}']"),
         30,
     )
     .await;
     press_key(&app, Key::Enter).await;
-    app.find(&format!(".reader[data-day='{today}'] .moment"))
+    app.find(&format!(".reader[data-day='{day}'] .moment"))
         .await;
     tab_to(
         &app,

@@ -7,8 +7,8 @@
 use fantoccini::key::Key;
 use hearth_core::store::messages::{self, MessageStatus, Role};
 use hearth_e2e::{
-    App, Display, click, local_noon, open_journal, point_at, press, read_journal, seed_ollama,
-    seed_persona, test_persona, text_of, type_into, wait_for_text, wait_until,
+    App, Display, calendar_to, click, local_noon, open_journal, point_at, press, read_journal,
+    seed_ollama, seed_persona, test_persona, text_of, type_into, wait_for_text, wait_until,
 };
 use hearth_fake_provider::{FakeProvider, Format, Recorded, Step};
 
@@ -63,8 +63,14 @@ async fn a_days_entry_and_a_kept_moment_are_found_in_the_timeline_the_calendar_a
     // Yesterday the two talked, and Hearth was closed at midnight; today
     // Theodore said something worth keeping.
     let (yesterday, then) = local_noon(1);
-    let today = chrono::Local::now().date_naive().to_string();
     let now = chrono::Utc::now().timestamp_millis() - 60_000;
+    // The day of what is kept now (not the clock's day a moment later: it
+    // may have passed midnight).
+    let today = chrono::DateTime::from_timestamp_millis(now)
+        .unwrap()
+        .with_timezone(&chrono::Local)
+        .date_naive()
+        .to_string();
     let kept = {
         let journal = open_journal(data.path());
         let say = |role, text: &str, at| {
@@ -149,6 +155,7 @@ async fn a_days_entry_and_a_kept_moment_are_found_in_the_timeline_the_calendar_a
     .await;
     app.screenshot("diary-entry-light").await;
 
+    calendar_to(&app, &today).await;
     click(&app, &format!(".calendar button.day[data-day='{today}']")).await;
     app.find(&format!(
         ".reader[data-day='{today}'] .moment[data-item='moment-{moment}']"
