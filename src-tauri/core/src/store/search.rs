@@ -211,7 +211,9 @@ fn words_for_start(
 /// `text` as the index would hold it: its words stemmed and folded, in
 /// order (`None` when it holds no word).
 fn stems(conn: &Connection, text: &str) -> rusqlite::Result<Option<Vec<String>>> {
-    conn.prepare_cached("INSERT INTO temp.search_stems (rowid, words) VALUES (1, ?1)")?
+    // OR REPLACE: a row left by a statement that failed midway cannot
+    // block every later search on this connection.
+    conn.prepare_cached("INSERT OR REPLACE INTO temp.search_stems (rowid, words) VALUES (1, ?1)")?
         .execute([text])?;
     let stems: Vec<String> = conn
         .prepare_cached("SELECT term FROM temp.search_stems_words ORDER BY offset")?
