@@ -16,7 +16,7 @@
 //! which builds the release app and points `HEARTH_APP` at it:
 //!
 //! cargo run -p hearth-e2e --example window_figures -- [--soak-minutes N] [--only stream,open,diary,soak]
-//!     [--soak-leave-out keep,search,views,letter]
+//!     [--soak-leave-out message,keep,search,views,letter] [--soak-driver-only] [--soak-typing-only]
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -50,6 +50,12 @@ struct Args {
     only: Option<Vec<String>>,
     /// Parts of the soak's round left out, to find which one grows.
     leave_out: Vec<String>,
+    /// Rounds that do nothing in the app but ask the page as much as a
+    /// round's driver does: what the driver itself costs the page.
+    driver_only: bool,
+    /// Rounds that only type into the composer (and send nothing): what
+    /// typing costs the page.
+    typing_only: bool,
 }
 
 impl Args {
@@ -58,6 +64,8 @@ impl Args {
             soak_minutes: 20,
             only: None,
             leave_out: Vec::new(),
+            driver_only: false,
+            typing_only: false,
         };
         let mut it = std::env::args().skip(1);
         while let Some(arg) = it.next() {
@@ -80,7 +88,9 @@ impl Args {
                 "--soak-leave-out" => {
                     args.leave_out = it
                         .next()
-                        .expect("--soak-leave-out takes a list of: keep,search,views,letter")
+                        .expect(
+                            "--soak-leave-out takes a list of: message,keep,search,views,letter",
+                        )
                         .split(',')
                         .map(str::to_owned)
                         .collect();
@@ -91,8 +101,10 @@ impl Args {
                         );
                     }
                 }
+                "--soak-driver-only" => args.driver_only = true,
+                "--soak-typing-only" => args.typing_only = true,
                 other => panic!(
-                    "unknown argument {other:?}; usage: window_figures [--soak-minutes N] [--only stream,open,diary,soak] [--soak-leave-out keep,search,views,letter]"
+                    "unknown argument {other:?}; usage: window_figures [--soak-minutes N] [--only stream,open,diary,soak] [--soak-leave-out message,keep,search,views,letter] [--soak-driver-only] [--soak-typing-only]"
                 ),
             }
         }
@@ -141,7 +153,19 @@ async fn main() {
     }
     if args.wants("soak") && args.soak_minutes > 0 {
         let display = Display::start();
-        let series = soak(&display, args.soak_minutes, &args.leave_out).await;
+        let leave_out = if args.driver_only || args.typing_only {
+            ROUND_PARTS.iter().map(|p| p.to_string()).collect()
+        } else {
+            args.leave_out.clone()
+        };
+        let only = if args.typing_only {
+            Some(SoakProbe::Typing)
+        } else if args.driver_only {
+            Some(SoakProbe::Driver)
+        } else {
+            None
+        };
+        let series = soak(&display, args.soak_minutes, &leave_out, only).await;
         figures.insert(
             "soak".into(),
             Value::Array(
@@ -977,15 +1001,52 @@ fn pss_mb(pid: Pid) -> (f64, Vec<(String, f64)>) {
     (each.iter().map(|(_, mb)| mb).sum(), each)
 }
 
-/// The parts of a round, each of which `--soak-leave-out` can leave out (the
-/// message and its reply always stay).
-const ROUND_PARTS: [&str; 4] = ["keep", "search", "views", "letter"];
+/// The parts of a round, each of which `--soak-leave-out` can leave out
+/// (keeping a moment needs the message's reply). A round that leaves out
+/// every part asks the page one trivial question and waits a second: the
+/// app left alone on its conversation, what time alone costs.
+const ROUND_PARTS: [&str; 5] = ["message", "keep", "search", "views", "letter"];
+
+/// Rounds that do one thing only, to weigh it alone.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum SoakProbe {
+    /// The driver's commands, with nothing done in the app.
+    Driver,
+    /// Typing into the composer, nothing sent.
+    Typing,
+}
+
+/// A round of the driver's commands with nothing done in the app: the
+/// elements a round finds, and scripts that differ each round as a round's
+/// do (they name its messages), all answered by a page left alone.
+async fn driver_round(app: &App, n: usize) {
+    for _ in 0..5 {
+        app.find("main[data-view='conversation'] #thread").await;
+        app.find("#composer-input").await;
+        app.find("nav button[data-view='diary']").await;
+    }
+    for i in 0..10 {
+        app.eval(&format!(
+            "return document.querySelector(\"li.message[data-id='{}'] [data-action='keep']\") !== null",
+            n * 10 + i
+        ))
+        .await;
+    }
+}
 
 /// One round of use: a message and its reply, the reply kept as a moment, a
 /// search, every view, and a letter drafted and exported to PDF (less the
 /// parts left out).
 async fn round(app: &App, data: &Path, n: usize, leave_out: &[String]) {
     let doing = |part: &str| !leave_out.iter().any(|l| l == part);
+    if ROUND_PARTS.iter().all(|part| !doing(part)) {
+        app.eval("return document.title").await;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        return;
+    }
+    if !doing("message") {
+        assert!(!doing("keep"), "keeping a moment needs the round's message");
+    }
     // A message, and the reply to it.
     // (What came before is read from the journal: the window may not show
     // all of it yet, just back from another view.)
@@ -995,19 +1056,22 @@ async fn round(app: &App, data: &Path, n: usize, leave_out: &[String]) {
             r.get(0)
         })
         .unwrap();
-    type_into(
-        app,
-        "#composer-input",
-        &format!("Round {n}: tell me again about the lake in June."),
-    )
-    .await;
-    click(app, "button.send[type='submit']").await;
-    let shown = hearth_e2e::thread_when(app, "the reply to the round's message", |t| {
-        t.iter()
-            .any(|m| m.id > before && m.role == "assistant" && m.status == "complete")
-    })
-    .await;
-    app.find("button.send[type='submit']").await;
+    let mut shown = Vec::new();
+    if doing("message") {
+        type_into(
+            app,
+            "#composer-input",
+            &format!("Round {n}: tell me again about the lake in June."),
+        )
+        .await;
+        click(app, "button.send[type='submit']").await;
+        shown = hearth_e2e::thread_when(app, "the reply to the round's message", |t| {
+            t.iter()
+                .any(|m| m.id > before && m.role == "assistant" && m.status == "complete")
+        })
+        .await;
+        app.find("button.send[type='submit']").await;
+    }
 
     if doing("keep") {
         // The reply kept as a moment (the companion reflects on it in the background).
@@ -1109,7 +1173,12 @@ async fn round(app: &App, data: &Path, n: usize, leave_out: &[String]) {
     app.find("main[data-view='conversation'] #thread").await;
 }
 
-async fn soak(display: &Display, minutes: u64, leave_out: &[String]) -> Vec<(u64, f64)> {
+async fn soak(
+    display: &Display,
+    minutes: u64,
+    leave_out: &[String],
+    probe: Option<SoakProbe>,
+) -> Vec<(u64, f64)> {
     let server = FakeProvider::start().await;
     server.answer_structured(Step::reply([STRUCTURED]));
     server.answer_by_default(Step::reply([
@@ -1130,6 +1199,24 @@ async fn soak(display: &Display, minutes: u64, leave_out: &[String]) -> Vec<(u64
         println!("soak: rounds leave out {}", leave_out.join(", "));
     }
 
+    // Counts what reaches the page from the backend: channel messages (each
+    // an eval of a script by the webview) and answers to invoke.
+    app.eval(
+        "const callbacks = window.__TAURI_INTERNALS__.callbacks;
+         const lookup = callbacks.get.bind(callbacks);
+         const counts = (window.__soakCounts = { channel: 0, answers: 0 });
+         callbacks.get = (id) => {
+           const handler = lookup(id);
+           if (!handler) return handler;
+           return (data) => {
+             if (data && typeof data === 'object' && 'index' in data) counts.channel++;
+             else counts.answers++;
+             return handler(data);
+           };
+         };
+         return null",
+    )
+    .await;
     let started = Instant::now();
     let sampler = tokio::spawn(async move {
         let mut series = Vec::new();
@@ -1146,11 +1233,51 @@ async fn soak(display: &Display, minutes: u64, leave_out: &[String]) -> Vec<(u64
         series
     });
     let mut rounds = 0;
+    let mut counted = None;
     while started.elapsed() < Duration::from_secs(minutes * 60) {
         rounds += 1;
-        round(&app, data.path(), rounds, leave_out).await;
+        if probe == Some(SoakProbe::Driver) {
+            driver_round(&app, rounds).await;
+        } else if probe == Some(SoakProbe::Typing) {
+            type_into(
+                &app,
+                "#composer-input",
+                &format!("Round {rounds}: tell me again about the lake in June."),
+            )
+            .await;
+        } else {
+            round(&app, data.path(), rounds, leave_out).await;
+        }
+        // What the page holds, once a minute: the elements in its document,
+        // the callbacks registered with Tauri's IPC (each Channel holds one
+        // until its Rust end is dropped), and the messages the thread shows.
+        let minute = started.elapsed().as_secs() / 60;
+        if counted != Some(minute) {
+            counted = Some(minute);
+            let held = app
+                .eval(
+                    "return { elements: document.getElementsByTagName('*').length, \
+                       callbacks: window.__TAURI_INTERNALS__.callbacks?.size ?? null, \
+                       messages: document.querySelectorAll('li.message').length, \
+                       channel: window.__soakCounts.channel, answers: window.__soakCounts.answers }",
+                )
+                .await;
+            println!(
+                "  after round {rounds:>4} (minute {minute}): {} elements, {} IPC callbacks, {} messages shown; so far {} channel messages, {} answers",
+                held["elements"],
+                held["callbacks"],
+                held["messages"],
+                held["channel"],
+                held["answers"]
+            );
+        }
     }
     let series = sampler.await.unwrap();
+    // The app's log, kept when asked (with JSC_logGC=true in the
+    // environment it holds the web process's every collection).
+    if let Some(path) = std::env::var_os("HEARTH_SOAK_LOG") {
+        std::fs::write(&path, app.log()).expect("write the app's log");
+    }
     app.quit().await;
     let (first, last) = (series[0].1, series[series.len() - 1].1);
     println!(
