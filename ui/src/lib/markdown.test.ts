@@ -100,6 +100,19 @@ describe('renderMarkdown', () => {
   });
 });
 
+describe('sanitizeToFragment', () => {
+  it("gives nodes of the window's own document, not of the document it parsed them in", () => {
+    // DOMPurify parses each text into a new document of its own. A fragment
+    // left in it keeps that whole document alive: markdownNodes keeps a
+    // fragment for each of the last few hundred texts, and in the window
+    // each was a document (the webview's memory grew with every message).
+    const fragment = sanitizeToFragment('<p>Hello <strong>there</strong></p>');
+    expect(fragment.ownerDocument).toBe(document);
+    expect(fragment.firstChild!.ownerDocument).toBe(document);
+    expect(fragment.querySelector('strong')!.textContent).toBe('there');
+  });
+});
+
 describe('sanitizeHtml', () => {
   const nasty = [
     '<script>alert(1)</script>',

@@ -88,9 +88,14 @@ export function sanitizeHtml(html: string): string {
   return purify().sanitize(html, { ...SANITISE, RETURN_DOM_FRAGMENT: false }) as string;
 }
 
-/** The same, as DOM nodes ready to insert. */
+/**
+ * The same, as DOM nodes ready to insert, of the window's own document.
+ * DOMPurify parses each text into a new document and hands back a fragment
+ * of it; left there, a fragment kept (as markdownNodes keeps hundreds) keeps
+ * that whole document alive, so it is adopted into the window's.
+ */
 export function sanitizeToFragment(html: string): DocumentFragment {
-  return purify().sanitize(html, { ...SANITISE, RETURN_DOM_FRAGMENT: true });
+  return document.adoptNode(purify().sanitize(html, { ...SANITISE, RETURN_DOM_FRAGMENT: true }));
 }
 
 // ---------------------------------------------------------------------------
