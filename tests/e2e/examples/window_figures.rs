@@ -16,7 +16,7 @@
 //! which builds the release app and points `HEARTH_APP` at it:
 //!
 //! cargo run -p hearth-e2e --example window_figures -- [--soak-minutes N] [--only stream,open,diary,soak]
-//!     [--soak-leave-out message,keep,search,views,letter] [--soak-driver-only] [--soak-typing-only]
+//!     [--soak-leave-out message,keep,search,views,letter] [--soak-driver-only] [--soak-typing-only] [--soak-ipc-only]
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -56,6 +56,9 @@ struct Args {
     /// Rounds that only type into the composer (and send nothing): what
     /// typing costs the page.
     typing_only: bool,
+    /// Rounds that only call the backend (as many calls as a round of views
+    /// makes), with nothing shown: what the IPC costs the page.
+    ipc_only: bool,
 }
 
 impl Args {
@@ -66,6 +69,7 @@ impl Args {
             leave_out: Vec::new(),
             driver_only: false,
             typing_only: false,
+            ipc_only: false,
         };
         let mut it = std::env::args().skip(1);
         while let Some(arg) = it.next() {
@@ -103,8 +107,9 @@ impl Args {
                 }
                 "--soak-driver-only" => args.driver_only = true,
                 "--soak-typing-only" => args.typing_only = true,
+                "--soak-ipc-only" => args.ipc_only = true,
                 other => panic!(
-                    "unknown argument {other:?}; usage: window_figures [--soak-minutes N] [--only stream,open,diary,soak] [--soak-leave-out message,keep,search,views,letter] [--soak-driver-only] [--soak-typing-only]"
+                    "unknown argument {other:?}; usage: window_figures [--soak-minutes N] [--only stream,open,diary,soak] [--soak-leave-out message,keep,search,views,letter] [--soak-driver-only] [--soak-typing-only] [--soak-ipc-only]"
                 ),
             }
         }
@@ -153,12 +158,14 @@ async fn main() {
     }
     if args.wants("soak") && args.soak_minutes > 0 {
         let display = Display::start();
-        let leave_out = if args.driver_only || args.typing_only {
+        let leave_out = if args.driver_only || args.typing_only || args.ipc_only {
             ROUND_PARTS.iter().map(|p| p.to_string()).collect()
         } else {
             args.leave_out.clone()
         };
-        let only = if args.typing_only {
+        let only = if args.ipc_only {
+            Some(SoakProbe::Ipc)
+        } else if args.typing_only {
             Some(SoakProbe::Typing)
         } else if args.driver_only {
             Some(SoakProbe::Driver)
@@ -1014,6 +1021,8 @@ enum SoakProbe {
     Driver,
     /// Typing into the composer, nothing sent.
     Typing,
+    /// Calls to the backend, nothing shown.
+    Ipc,
 }
 
 /// A round of the driver's commands with nothing done in the app: the
@@ -1132,7 +1141,13 @@ async fn round(app: &App, data: &Path, n: usize, leave_out: &[String]) {
             app.find(&format!("main[data-view='{view}']")).await;
         }
         click(app, "nav button[data-view='diary']").await;
-        app.find("#diary .card.moment").await;
+        // Its cards, once a moment has been kept.
+        app.find(if doing("keep") {
+            "#diary .card.moment"
+        } else {
+            "#diary"
+        })
+        .await;
     }
 
     if doing("letter") {
@@ -1238,6 +1253,19 @@ async fn soak(
         rounds += 1;
         if probe == Some(SoakProbe::Driver) {
             driver_round(&app, rounds).await;
+        } else if probe == Some(SoakProbe::Ipc) {
+            app.eval_async(
+                "const done = arguments[arguments.length - 1];
+                 const invoke = window.__TAURI_INTERNALS__.invoke;
+                 (async () => {
+                   for (let i = 0; i < 6; i++) {
+                     await invoke('diary_timeline', { filter: { favourites: false, tag: null, person: null }, offset: 0, limit: 100 });
+                     await invoke('get_persona');
+                     await invoke('provider_settings');
+                   }
+                 })().then(() => done(null), (e) => done(String(e)));",
+            )
+            .await;
         } else if probe == Some(SoakProbe::Typing) {
             type_into(
                 &app,
