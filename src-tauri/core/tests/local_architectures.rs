@@ -458,3 +458,46 @@ fn a_cache_cut_back_and_read_on_holds_exactly_what_it_would_have_held_without_th
         assert_eq!(read(0, 0, 100).len(), engine.vocabulary());
     }
 }
+
+/// A cache is made small and grows with the conversation (reading again what
+/// it held): two caches that grew at different points, from blocks of
+/// different sizes, give the same logits, and a conversation longer than
+/// the window gets a sentence.
+#[test]
+fn a_cache_grows_with_the_conversation_up_to_the_window() {
+    use hearth_core::local::engine::{Engine, EngineOptions};
+    let options = EngineOptions {
+        context: 2048,
+        threads: 1,
+    };
+    let engine = Engine::load(&require(DEFAULT_CHAT_MODEL), options, &mut |_| {}).unwrap();
+    let tokens: Vec<u32> = (0..1100u32).map(|i| 2 + (i * 7919) % 20_000).collect();
+    // The first cache reads it in steps of 100: made for 1,024 tokens, it
+    // grows past them.
+    let mut stepped = Vec::new();
+    for from in (0..1100).step_by(100) {
+        stepped = engine.read(0, &tokens[from..from + 100], from).unwrap();
+    }
+    // The second reads in the largest blocks, filling its first size
+    // whole, and grows only for its last 76 tokens.
+    engine.read(1, &tokens[..512], 0).unwrap();
+    engine.read(1, &tokens[512..1024], 512).unwrap();
+    let whole = engine.read(1, &tokens[1024..1100], 1024).unwrap();
+    let top = |l: &[f32]| {
+        l.iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .map(|(i, _)| i)
+    };
+    let differ = stepped
+        .iter()
+        .zip(&whole)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+    assert_eq!(top(&stepped), top(&whole));
+    assert!(stepped == whole, "the logits differ by up to {differ}");
+    // Past the window: a sentence, and the cache keeps what it held.
+    let past = engine.read(0, &tokens[..100], 2000).unwrap_err();
+    assert!(matches!(past, LocalError::TooLong(_)), "{past:?}");
+    assert_eq!(engine.cut(0, 1100), 1100);
+}

@@ -12,9 +12,11 @@
 //! A llama.cpp context borrows its model, so both live on the engine's
 //! thread (no self-referential struct, no `unsafe` here): [`Engine`] sends it
 //! jobs over a channel and waits for each answer. A context holds one
-//! conversation's cache; there are [`SLOTS`] of them, made when first used,
-//! and a job names the slot it runs on. Dropping the engine ends the thread,
-//! which frees the contexts and the model.
+//! conversation's cache; there are [`SLOTS`] of them, made when first used
+//! and sized to what they hold plus room for a reply (growing in steps up to
+//! the window, as the conversation does), and a job names the slot it runs
+//! on. Dropping the engine ends the thread, which frees the contexts and the
+//! model.
 
 use std::num::NonZeroU32;
 use std::path::Path;
@@ -55,7 +57,7 @@ fn backend() -> Result<&'static LlamaBackend, LocalError> {
 }
 
 /// Whether this processor runs the engine's kernels: on x86-64 they are built
-/// for AVX2, FMA and F16C (see `.cargo/config.toml`); a processor without
+/// for AVX2, FMA, F16C and BMI2 (see `.cargo/config.toml`); a processor without
 /// them gets a sentence instead of a crash.
 pub fn cpu_supported() -> Result<(), LocalError> {
     #[cfg(target_arch = "x86_64")]
@@ -64,6 +66,7 @@ pub fn cpu_supported() -> Result<(), LocalError> {
             ("AVX2", std::arch::is_x86_feature_detected!("avx2")),
             ("FMA", std::arch::is_x86_feature_detected!("fma")),
             ("F16C", std::arch::is_x86_feature_detected!("f16c")),
+            ("BMI2", std::arch::is_x86_feature_detected!("bmi2")),
         ]
         .into_iter()
         .filter_map(|(name, present)| (!present).then_some(name))
@@ -171,8 +174,10 @@ impl Engine {
     }
 
     /// Reads `tokens` (at most [`MAX_READ`]) into `slot`'s cache at the
-    /// positions from `pos`, which must be where the cache ends (0 starts it
-    /// over); returns the logits of the token after the last one.
+    /// positions from `pos`, at most where the cache ends (it is cut back to
+    /// `pos`; 0 starts it over); returns the logits of the token after the
+    /// last one. A cache too small for them grows (reading again what it
+    /// held), up to the window.
     pub fn read(&self, slot: usize, tokens: &[u32], pos: usize) -> Result<Vec<f32>, LocalError> {
         let (answer, reply) = mpsc::sync_channel(1);
         self.send(Job::Read {
@@ -185,8 +190,8 @@ impl Engine {
     }
 
     /// Cuts `slot`'s cache back to the positions before `end`; returns how
-    /// many are kept (where the next read starts): `end`, or 0 for a cache
-    /// that can't be cut (it is emptied).
+    /// many are kept (where the next read starts): `end` (or all it holds, if
+    /// fewer), or 0 for a cache that can't be cut (it is emptied).
     pub fn cut(&self, slot: usize, end: usize) -> usize {
         let (answer, reply) = mpsc::sync_channel(1);
         if self.send(Job::Cut { slot, end, answer }).is_err() {
@@ -246,6 +251,20 @@ fn shown_name(path: &Path) -> String {
     super::arch::printable(&name).take(80).collect()
 }
 
+/// Room a cache keeps beyond what it holds when it is made or grown, so a
+/// reply of a few hundred tokens fits without growing again; caches grow in
+/// steps of this size.
+const HEADROOM: usize = 512;
+
+/// One cache: a llama.cpp context sized to what the conversation uses (it
+/// grows by [`HEADROOM`] steps up to the window), and the tokens it holds, to
+/// read them again into a larger one.
+struct Slot<'m> {
+    context: LlamaContext<'m>,
+    size: usize,
+    held: Vec<u32>,
+}
+
 /// The engine's thread: answers jobs until the queue closes.
 fn serve(
     backend: &LlamaBackend,
@@ -253,7 +272,7 @@ fn serve(
     options: EngineOptions,
     queue: mpsc::Receiver<Job>,
 ) {
-    let mut slots: Vec<Option<LlamaContext<'_>>> = (0..SLOTS).map(|_| None).collect();
+    let mut slots: Vec<Option<Slot<'_>>> = (0..SLOTS).map(|_| None).collect();
     for job in queue {
         match job {
             Job::Read {
@@ -263,14 +282,14 @@ fn serve(
                 answer,
             } => {
                 let result = match slots.get_mut(slot) {
-                    Some(context) => read(backend, model, options, context, &tokens, pos),
+                    Some(held) => read(backend, model, options, held, &tokens, pos),
                     None => Err(LocalError::Model(format!("There is no cache {slot}."))),
                 };
                 let _ = answer.send(result);
             }
             Job::Cut { slot, end, answer } => {
                 let kept = match slots.get_mut(slot) {
-                    Some(Some(context)) => cut(context, end),
+                    Some(Some(slot)) => cut(slot, end),
                     _ => 0,
                 };
                 let _ = answer.send(kept);
@@ -283,29 +302,61 @@ fn read<'m>(
     backend: &LlamaBackend,
     model: &'m LlamaModel,
     options: EngineOptions,
-    context: &mut Option<LlamaContext<'m>>,
+    slot: &mut Option<Slot<'m>>,
     tokens: &[u32],
     pos: usize,
 ) -> Result<Vec<f32>, LocalError> {
-    let fail = |e: &dyn std::fmt::Display| LocalError::model("while reading", e);
     if tokens.is_empty() || tokens.len() > MAX_READ {
         return Err(LocalError::Model(format!(
             "{} tokens can't be read at once.",
             tokens.len()
         )));
     }
-    if pos + tokens.len() > options.context {
+    let needed = pos + tokens.len();
+    if needed > options.context {
         return Err(LocalError::TooLong(
             "The conversation no longer fits the local model's window.".into(),
         ));
     }
-    let context = match context {
-        Some(context) => context,
-        None => context.insert(new_context(backend, model, options)?),
-    };
-    if pos == 0 {
-        context.clear_kv_cache();
+    if let Some(held) = slot.as_mut()
+        && pos < held.held.len()
+    {
+        cut(held, pos);
     }
+    let held_len = slot.as_ref().map_or(0, |s| s.held.len());
+    if pos > held_len {
+        return Err(LocalError::Model(format!(
+            "The cache holds {held_len} tokens, not {pos}."
+        )));
+    }
+    if slot.as_ref().is_none_or(|s| s.size < needed) {
+        // Made, or grown: a larger context, into which what the smaller one
+        // held is read again.
+        let size = needed
+            .saturating_add(HEADROOM)
+            .div_ceil(HEADROOM)
+            .saturating_mul(HEADROOM)
+            .min(options.context);
+        let held = slot.take().map(|s| s.held).unwrap_or_default();
+        let mut grown = Slot {
+            context: new_context(backend, model, options, size)?,
+            size,
+            held: Vec::new(),
+        };
+        for block in held.chunks(MAX_READ) {
+            decode(&mut grown, block)?;
+        }
+        *slot = Some(grown);
+    }
+    let slot = slot.as_mut().ok_or_else(stopped)?;
+    decode(slot, tokens)
+}
+
+/// Reads `tokens` into `slot` after what it holds; returns the logits of the
+/// token after the last one.
+fn decode(slot: &mut Slot<'_>, tokens: &[u32]) -> Result<Vec<f32>, LocalError> {
+    let fail = |e: &dyn std::fmt::Display| LocalError::model("while reading", e);
+    let pos = slot.held.len();
     let mut batch = LlamaBatch::new(tokens.len(), 1);
     let last = tokens.len() - 1;
     for (i, &token) in tokens.iter().enumerate() {
@@ -315,18 +366,25 @@ fn read<'m>(
             .add(LlamaToken(id), at, &[0], i == last)
             .map_err(|e| fail(&e))?;
     }
-    context.decode(&mut batch).map_err(|e| fail(&e))?;
+    if let Err(e) = slot.context.decode(&mut batch) {
+        // What the failed step wrote is unknown: start over next time.
+        slot.context.clear_kv_cache();
+        slot.held.clear();
+        return Err(fail(&e));
+    }
+    slot.held.extend_from_slice(tokens);
     let at = i32::try_from(last).map_err(|e| fail(&e))?;
-    Ok(context.get_logits_ith(at).to_vec())
+    Ok(slot.context.get_logits_ith(at).to_vec())
 }
 
 fn new_context<'m>(
     backend: &LlamaBackend,
     model: &'m LlamaModel,
     options: EngineOptions,
+    size: usize,
 ) -> Result<LlamaContext<'m>, LocalError> {
     let threads = i32::try_from(options.threads.max(1)).unwrap_or(1);
-    let window = u32::try_from(options.context.max(1)).unwrap_or(u32::MAX);
+    let window = u32::try_from(size.max(1)).unwrap_or(u32::MAX);
     let params = LlamaContextParams::default()
         .with_n_ctx(NonZeroU32::new(window))
         .with_n_batch(MAX_READ as u32)
@@ -341,15 +399,21 @@ fn new_context<'m>(
         .map_err(|e| LocalError::model("to make room for the conversation", e))
 }
 
-fn cut(context: &mut LlamaContext<'_>, end: usize) -> usize {
-    let Ok(from) = u32::try_from(end) else {
-        return end;
-    };
-    match context.clear_kv_cache_seq(Some(0), Some(from), None) {
-        Ok(true) => end,
-        _ => {
-            context.clear_kv_cache();
-            0
-        }
+fn cut(slot: &mut Slot<'_>, end: usize) -> usize {
+    if end >= slot.held.len() {
+        return slot.held.len();
+    }
+    let removed = u32::try_from(end).ok().and_then(|from| {
+        slot.context
+            .clear_kv_cache_seq(Some(0), Some(from), None)
+            .ok()
+    });
+    if removed == Some(true) {
+        slot.held.truncate(end);
+        end
+    } else {
+        slot.context.clear_kv_cache();
+        slot.held.clear();
+        0
     }
 }

@@ -1,10 +1,12 @@
-//! llama.cpp's speed on a GGUF file and a prompt, on a given number of
-//! threads: prompt tokens per second and generation tokens per second
-//! (greedy), printed as one line per run. The prompt is the exact text Hearth
-//! feeds its own runtime (`cargo run --example local_bench -- --dump DIR`
-//! writes them), so both runtimes read the same tokens.
+//! llama.cpp's own speed on a GGUF file and a prompt, on a given number of
+//! threads, with nothing of Hearth's around it: prompt tokens per second and
+//! generation tokens per second (greedy), one line per run. The prompt is the
+//! exact text Hearth feeds its runtime (`turn_reuse 1 --dump DIR` writes
+//! them), so Hearth's generation (its tokenizer, sampler and engine thread
+//! around the same llama.cpp) is measured against the bare library
+//! (`bench/llama-compare/compare.sh`).
 //!
-//! Usage: llama-compare MODEL.gguf THREADS GEN_TOKENS PROMPT.txt...
+//! Usage: llama_compare MODEL.gguf THREADS GEN_TOKENS PROMPT.txt...
 
 use std::io::Write;
 use std::num::NonZeroU32;
@@ -20,7 +22,7 @@ use llama_cpp_2::token::LlamaToken;
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.len() < 4 {
-        eprintln!("usage: llama-compare MODEL.gguf THREADS GEN_TOKENS PROMPT.txt...");
+        eprintln!("usage: llama_compare MODEL.gguf THREADS GEN_TOKENS PROMPT.txt...");
         std::process::exit(2);
     }
     let threads: i32 = args[1].parse().expect("THREADS is a number");
