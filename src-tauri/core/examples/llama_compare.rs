@@ -60,11 +60,10 @@ fn main() {
         }
         let prompt_time = started.elapsed();
         let started = Instant::now();
-        let mut pos = prompt.len() as i32;
-        let mut written = 0;
+        let start = prompt.len() as i32;
         // Greedy, and past an end of turn too: the point is the speed of
         // writing `gen_tokens` tokens.
-        for _ in 0..gen_tokens {
+        for pos in (start..).take(gen_tokens) {
             let logits = ctx.get_logits_ith(logits_at);
             let next = logits
                 .iter()
@@ -76,9 +75,8 @@ fn main() {
             batch.add(next, pos, &[0], true).expect("batch room");
             ctx.decode(&mut batch).expect("a token decodes");
             logits_at = 0;
-            pos += 1;
-            written += 1;
         }
+        let written = gen_tokens;
         let gen_time = started.elapsed();
         println!(
             "{path}\t{}\t{:.1}\t{written}\t{:.1}",
