@@ -47,7 +47,7 @@ fn backend() -> Result<&'static LlamaBackend, LocalError> {
     static BACKEND: OnceLock<Result<LlamaBackend, String>> = OnceLock::new();
     BACKEND
         .get_or_init(|| {
-            // Its messages join ours (its own are at `llama_cpp_2`'s target,
+            // Its messages join ours (its own are at the `llama-cpp-2` target,
             // which the app keeps to warnings).
             llama_cpp_2::send_logs_to_tracing(llama_cpp_2::LogOptions::default());
             LlamaBackend::init().map_err(|e| e.to_string())
