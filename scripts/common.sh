@@ -13,6 +13,8 @@ BUILD_PACKAGES=(
   build-essential pkg-config curl python3 python3-venv
   libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev
   librsvg2-dev libayatana-appindicator3-dev libssl-dev
+  # llama.cpp, the built-in model's runtime: cmake, and libclang for bindgen
+  cmake clang libclang-dev
 )
 
 say() { printf '\033[1;33m==> %s\033[0m\n' "$*" >&2; }

@@ -141,7 +141,6 @@ def main():
     model_kb, model_kb_lo, model_kb_hi = triple(r["model_pss_kb"])
     chrome_kb, chrome_kb_lo, chrome_kb_hi = triple(r["chromium_pss_kb"])
     model_file = int(r["model_file_bytes"])
-    converted = int(r["model_converted_bytes"])
     floor_deb, app_deb = int(r["floor_deb_bytes"]), int(r["hearth_deb_bytes"])
     floor_mib = mib(floor_kb)
 
@@ -302,7 +301,7 @@ def main():
         "stands beside its goal and beside the floors measured in the same run on the same machine:",
         "",
         "- **the floor**: a bare Tauri 2 window with Hearth's crate set (tauri, tokio, rusqlite "
-        "bundled, reqwest with rustls, keyring, chrono, candle, tokenizers, with Hearth's features) "
+        "bundled, reqwest with rustls, keyring, chrono, candle, tokenizers, llama.cpp, with Hearth's features) "
         "and a static page that makes one IPC call on load (`perf/floor`), built in release, with "
         "its own `.deb` from the Tauri bundler;",
         "- **the Electron class**: a hello-world page in Chromium's app mode "
@@ -350,9 +349,8 @@ def main():
         f"{int(r['floor_bin_bytes']) / MIB:.1f} MiB | — |",
         "",
         f"The chat model is the built-in SmolLM2-135M-Instruct: a {model_file / MIB:.1f} MiB Q4_1 file, "
-        + (f"whose weights Hearth converts once to Q8_0 for candle's fast kernels ({converted / MIB:.1f} MiB, "
-           "kept beside the models) and loads from there. " if converted else "")
-        + "It is loaded without a human the way a fresh install loads it: the models are placed in "
+        "which llama.cpp maps and runs in-process. "
+        "It is loaded without a human the way a fresh install loads it: the models are placed in "
         "the data folder as `scripts/run.sh` places them, and the first run's view warms the "
         "built-in model on opening; memory is sampled "
         f"{idle} s after the app logs `local model loaded`.",

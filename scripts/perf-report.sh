@@ -103,17 +103,14 @@ measure() {
 }
 
 # The built-in models, placed in each launch's data folder as scripts/run.sh
-# places them: only the two built-ins and the chat model's converted weights.
+# places them: only the two built-ins.
 source_models="${HEARTH_MODELS_DIR:-$TOOLS/models}"
 "$ROOT/scripts/models.sh" "$source_models"
 chat_model=SmolLM2-135M-Instruct.Q4_1.gguf
 models="$work/models"
-mkdir -p "$models/.converted"
+mkdir -p "$models"
 cp -al "$source_models/$chat_model" "$source_models/all-MiniLM-L6-v2" "$models/" 2>/dev/null ||
   cp -a "$source_models/$chat_model" "$source_models/all-MiniLM-L6-v2" "$models/"
-for f in "$source_models"/.converted/"$chat_model".*; do
-  [ -e "$f" ] && { ln "$f" "$models/.converted/" 2>/dev/null || cp -a "$f" "$models/.converted/"; }
-done
 put model_file_bytes "$(stat -c %s "$models/$chat_model")"
 
 printf '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Hello floor</title></head><body><p>Hello, world.</p></body></html>\n' >"$work/hello.html"
@@ -127,9 +124,6 @@ measure hearth --runs "$runs" -- "$hearth_bin"
 measure model --runs "$model_runs" --models "$models" --ready "local model loaded" --timeout 300 -- "$hearth_bin"
 measure chromium --runs "$runs" --ready-window "Hello floor" -- \
   chromium --app="file://$work/hello.html" "${chromium_flags[@]}" --user-data-dir=@DATA@/chromium
-# The chat model's weights as loaded: converted once to Q8_0 beside the file.
-converted="$(ls "$models"/.converted/"$chat_model".* 2>/dev/null | head -1 || true)"
-put model_converted_bytes "$( [ -n "$converted" ] && stat -c %s "$converted" || echo 0)"
 put launch_s $(( $(now) - t ))
 
 # --- Search, recall and prompt building --------------------------------------

@@ -1,11 +1,12 @@
 #!/bin/bash
-# Times Hearth's runtime (the turn_reuse example) and llama.cpp (this crate)
-# on the same GGUF files and prompt text, in interleaved rounds so that both
+# Times Hearth's runtime (the turn_reuse example) and bare llama.cpp (the
+# llama_compare example) on the same GGUF files and prompt text, in interleaved rounds so that both
 # see the same load on a shared machine. Prints each run and the load average.
 #
 #   bench/llama-compare/compare.sh THREADS [ROUNDS]
 #
-# Needs both built first (see README.md) and HEARTH_MODELS_DIR pointing at the
+# Needs both built first (`cargo build --release -p hearth-core --example
+# turn_reuse --example llama_compare`) and HEARTH_MODELS_DIR pointing at the
 # models; HEARTH_BIN and LLAMA_BIN override where the binaries are.
 set -euo pipefail
 threads=${1:?THREADS}
@@ -13,7 +14,7 @@ rounds=${2:-3}
 models=${HEARTH_MODELS_DIR:?set HEARTH_MODELS_DIR}
 target=${CARGO_TARGET_DIR:-$(dirname "$0")/../../target}
 hearth=${HEARTH_BIN:-$target/release/examples/turn_reuse}
-llama=${LLAMA_BIN:-$target/llama-compare/release/llama-compare}
+llama=${LLAMA_BIN:-$target/release/examples/llama_compare}
 prompts=$(mktemp -d)
 trap 'rm -rf "$prompts"' EXIT
 # The exact prompts Hearth renders (chat template included), for llama.cpp.

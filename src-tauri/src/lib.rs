@@ -26,7 +26,10 @@ pub fn run() {
     let started = std::time::Instant::now();
     tracing_subscriber::fmt()
         .with_env_filter(
-            EnvFilter::try_from_env("HEARTH_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
+            // llama.cpp describes every model it loads at length: only its
+            // warnings are kept.
+            EnvFilter::try_from_env("HEARTH_LOG")
+                .unwrap_or_else(|_| EnvFilter::new("info,llama-cpp-2=warn")),
         )
         .with_writer(std::io::stderr)
         // Colour only on a terminal: log files stay plain text.

@@ -45,11 +45,14 @@ fn stack() -> Result<String, Box<dyn std::error::Error>> {
         candle_core::Tensor::ones((4, 4), candle_core::DType::F32, &candle_core::Device::Cpu)?
             .sum_all()?
             .to_scalar::<f32>()?;
+    let llama = llama_cpp_2::llama_backend::LlamaBackend::init()
+        .map(|_| "llama.cpp")
+        .unwrap_or("no llama.cpp");
     let tokenizer = tokenizers::Tokenizer::from_bytes(b"{}")
         .map(|_| "a tokenizer".to_owned())
         .unwrap_or_else(|e| e.to_string());
     Ok(format!(
-        "{}: sqlite {sqlite}; http {http}; key {key}; tensor {sum}; {tokenizer}",
+        "{}: sqlite {sqlite}; http {http}; key {key}; tensor {sum}; {llama}; {tokenizer}",
         chrono::Local::now().to_rfc3339()
     ))
 }

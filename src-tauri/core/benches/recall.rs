@@ -462,7 +462,7 @@ fn measure_query_embedding() {
     time_each(
         &format!(
             "query embedding (MiniLM, {} threads)",
-            hearth_core::local::candle_threads()
+            hearth_core::local::model_threads()
         ),
         &questions,
         |q| embedder.embed(&[q.as_str()]).unwrap(),

@@ -65,7 +65,7 @@ fn main() {
     } else {
         vec![DEFAULT_CHAT_MODEL.into(), "gemma-3-270m-q4_k_m.gguf".into()]
     };
-    println!("threads: candle {}", local::candle_threads());
+    println!("threads: {}", local::model_threads());
     let speed_prompts = [
         "Write a long story about a lighthouse keeper and the sea.".to_owned(),
         format!(

@@ -196,7 +196,7 @@ async fn main() {
     let t = median(token);
     println!(
         "runs: {runs}; threads: {}",
-        hearth_core::local::candle_threads()
+        hearth_core::local::model_threads()
     );
     println!("one token (median gap): {t:?}");
     for (what, yields) in [("learning", learning_yield), ("embedding", embedding_yield)] {

@@ -23,8 +23,8 @@ fn main() {
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.tools/models"));
     println!(
-        "threads: candle {} (recommended cap {}), cores {}",
-        local::candle_threads(),
+        "threads: {} (recommended cap {}), cores {}",
+        local::model_threads(),
         local::recommended_threads(),
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );

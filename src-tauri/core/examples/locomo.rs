@@ -161,7 +161,7 @@ fn main() {
             "embedded {embedded} texts in {:.1?} ({:.0} texts/s, {} threads)",
             embed_time,
             embedded as f64 / embed_time.as_secs_f64(),
-            hearth_core::local::candle_threads()
+            hearth_core::local::model_threads()
         );
     }
     for (m, &hybrid) in modes.iter().enumerate() {

@@ -390,7 +390,7 @@ fn a_second_turn_reads_only_what_is_new_and_writes_what_it_would_have_written_an
         assert!(reused.generated_tokens > 5, "{file}: {:?}", reused.text);
         // Greedy, the same reply with and without the cache. On Gemma the
         // two can part after a few dozen tokens at a near tie: the first
-        // turn's written tokens were computed one at a time, which candle's
+        // turn's written tokens were computed one at a time, which the
         // kernels round slightly differently from a block of the prompt (the
         // cache itself is exact: the test above).
         if file == DEFAULT_CHAT_MODEL {
@@ -405,51 +405,99 @@ fn a_second_turn_reads_only_what_is_new_and_writes_what_it_would_have_written_an
 
 #[test]
 fn a_cache_cut_back_and_read_on_holds_exactly_what_it_would_have_held_without_the_detour() {
-    use candle_core::quantized::gguf_file;
-    use candle_core::{Device, Tensor};
-    use hearth_core::local::arch::Weights;
-    for (file, arch) in [(DEFAULT_CHAT_MODEL, "llama"), (GEMMA, "gemma3")] {
-        let mut reader = std::io::BufReader::new(std::fs::File::open(require(file)).unwrap());
-        let content = gguf_file::Content::read(&mut reader).unwrap();
-        let pristine = Weights::from_gguf(arch, content, &mut reader, 1024).unwrap();
-        let tokens: Vec<u32> = (0..150u32).map(|i| 2 + (i * 7919) % 20_000).collect();
-        let forward = |w: &mut Weights, from: usize, to: usize| {
-            let input = Tensor::new(&tokens[from..to], &Device::Cpu)
-                .unwrap()
-                .unsqueeze(0)
-                .unwrap();
-            w.forward(&input, from)
-                .unwrap()
-                .squeeze(0)
-                .unwrap()
-                .to_vec1::<f32>()
-                .unwrap()
+    use hearth_core::local::engine::{Engine, EngineOptions};
+    for file in [DEFAULT_CHAT_MODEL, GEMMA] {
+        let options = EngineOptions {
+            context: 1024,
+            threads: 1,
         };
-        // A turn: 100 prompt tokens read, 10 written one by one; the next
-        // turn reads on from there.
-        let mut straight = pristine.clone();
-        forward(&mut straight, 0, 100);
+        let engine = Engine::load(&require(file), options, &mut |_| {}).unwrap();
+        let tokens: Vec<u32> = (0..151u32).map(|i| 2 + (i * 7919) % 20_000).collect();
+        let read = |slot: usize, from: usize, to: usize| {
+            let logits = engine.read(slot, &tokens[from..to], from).unwrap();
+            assert_eq!(logits.len(), engine.vocabulary());
+            logits
+        };
+        // A turn on the first cache: 100 prompt tokens read, 10 written one
+        // by one; the next turn reads on from there.
+        read(0, 0, 100);
         for pos in 100..110 {
-            forward(&mut straight, pos, pos + 1);
+            read(0, pos, pos + 1);
         }
-        let expected = forward(&mut straight, 110, 150);
-        // The same, but the first turn wrote 20 more tokens the next turn's
-        // prompt does not repeat: cut back to 110 and read on.
-        let mut detour = pristine.clone();
-        forward(&mut detour, 0, 100);
+        let expected = read(0, 110, 150);
+        // The same on the second cache, but the first turn wrote 20 more
+        // tokens the next turn's prompt does not repeat: cut back to 110 and
+        // read on.
+        read(1, 0, 100);
         for pos in 100..130 {
-            forward(&mut detour, pos, pos + 1);
+            read(1, pos, pos + 1);
         }
-        assert_eq!(detour.truncate(110), 110, "{file}");
-        let got = forward(&mut detour, 110, 150);
+        assert_eq!(engine.cut(1, 110), 110, "{file}");
+        let got = read(1, 110, 150);
+        let differ = |a: &[f32], b: &[f32]| {
+            a.iter()
+                .zip(b)
+                .map(|(x, y)| (x - y).abs())
+                .fold(0.0f32, f32::max)
+        };
         assert!(
             expected == got,
             "{file}: the logits differ by up to {}",
-            expected
-                .iter()
-                .zip(&got)
-                .map(|(a, b)| (a - b).abs())
-                .fold(0.0f32, f32::max)
+            differ(&expected, &got)
         );
+        // Each cache is its own: the second one's detour left the first as
+        // it was, so both read the next token alike.
+        let (first, second) = (read(0, 150, 151), read(1, 150, 151));
+        assert!(
+            first == second,
+            "{file}: the caches part by up to {}",
+            differ(&first, &second)
+        );
+        // A cache cut back to nothing starts over.
+        assert_eq!(engine.cut(0, 0), 0);
+        assert_eq!(read(0, 0, 100).len(), engine.vocabulary());
     }
+}
+
+/// A cache is made small and grows with the conversation (reading again what
+/// it held): two caches that grew at different points, from blocks of
+/// different sizes, give the same logits, and a conversation longer than
+/// the window gets a sentence.
+#[test]
+fn a_cache_grows_with_the_conversation_up_to_the_window() {
+    use hearth_core::local::engine::{Engine, EngineOptions};
+    let options = EngineOptions {
+        context: 2048,
+        threads: 1,
+    };
+    let engine = Engine::load(&require(DEFAULT_CHAT_MODEL), options, &mut |_| {}).unwrap();
+    let tokens: Vec<u32> = (0..1100u32).map(|i| 2 + (i * 7919) % 20_000).collect();
+    // The first cache reads it in steps of 100: made for 1,024 tokens, it
+    // grows past them.
+    let mut stepped = Vec::new();
+    for from in (0..1100).step_by(100) {
+        stepped = engine.read(0, &tokens[from..from + 100], from).unwrap();
+    }
+    // The second reads in the largest blocks, filling its first size
+    // whole, and grows only for its last 76 tokens.
+    engine.read(1, &tokens[..512], 0).unwrap();
+    engine.read(1, &tokens[512..1024], 512).unwrap();
+    let whole = engine.read(1, &tokens[1024..1100], 1024).unwrap();
+    let top = |l: &[f32]| {
+        l.iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .map(|(i, _)| i)
+    };
+    let differ = stepped
+        .iter()
+        .zip(&whole)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+    assert_eq!(top(&stepped), top(&whole));
+    assert!(stepped == whole, "the logits differ by up to {differ}");
+    // Past the window: a sentence, and the cache keeps what it held.
+    let past = engine.read(0, &tokens[..100], 2000).unwrap_err();
+    assert!(matches!(past, LocalError::TooLong(_)), "{past:?}");
+    assert_eq!(engine.cut(0, 1100), 1100);
 }

@@ -1,14 +1,5 @@
-//! The model families the in-process runtime runs, chosen by a GGUF file's
-//! `general.architecture`: one forward pass per family behind one type.
-
-use std::io::{Read, Seek};
-
-use candle_core::quantized::gguf_file;
-use candle_core::{Device, Result, Tensor};
-use candle_transformers::models::{quantized_llama, quantized_phi3, quantized_qwen3};
-
-use super::gemma3::Gemma3;
-use super::llama::Llama;
+//! The model families the in-process runtime runs, named by a GGUF file's
+//! `general.architecture` (llama.cpp runs them all, see [`super::engine`]).
 
 /// The GGUF architectures Hearth runs, and how it names their family.
 pub const SUPPORTED: &[(&str, &str)] = &[
@@ -24,8 +15,8 @@ pub const SUPPORTED: &[(&str, &str)] = &[
 pub const TESTED: &[&str] = &["llama", "gemma3"];
 
 /// The longest context Hearth gives a model (its own window if shorter):
-/// rotary tables and the cache are sized to it.
-pub const MAX_CONTEXT: usize = quantized_llama::MAX_SEQ_LEN;
+/// each cache is sized to it.
+pub const MAX_CONTEXT: usize = 4096;
 
 /// Whether Hearth runs models of GGUF architecture `arch`.
 pub fn is_supported(arch: &str) -> bool {
@@ -62,64 +53,6 @@ pub(crate) fn printable(text: &str) -> impl Iterator<Item = char> + '_ {
 /// read differently from what it says).
 fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-}
-
-/// A model's weights, and the cache of one conversation. Clones share the
-/// weights (and, for the families written here, the cache's storage): clone
-/// only weights whose cache is empty.
-#[derive(Debug, Clone)]
-pub enum Weights {
-    Llama(Llama),
-    Gemma3(Gemma3),
-    Qwen3(quantized_qwen3::ModelWeights),
-    Phi3(quantized_phi3::ModelWeights),
-}
-
-impl Weights {
-    /// Loads the weights of an `arch` model from a GGUF file's header and
-    /// reader, for a context of `context` tokens.
-    pub fn from_gguf<R: Read + Seek>(
-        arch: &str,
-        content: gguf_file::Content,
-        reader: &mut R,
-        context: usize,
-    ) -> Result<Self> {
-        let cpu = &Device::Cpu;
-        Ok(match arch {
-            "llama" => Weights::Llama(Llama::from_gguf(content, reader, context)?),
-            "gemma3" => Weights::Gemma3(Gemma3::from_gguf(content, reader, context)?),
-            "qwen3" => Weights::Qwen3(quantized_qwen3::ModelWeights::from_gguf(
-                content, reader, cpu,
-            )?),
-            "phi3" => Weights::Phi3(quantized_phi3::ModelWeights::from_gguf(
-                false, content, reader, cpu,
-            )?),
-            other => candle_core::bail!("{}", unsupported(other)),
-        })
-    }
-
-    /// Cuts the cache back to the positions before `end`, for a prompt that
-    /// repeats the cached tokens up to there; returns how many positions are
-    /// kept (the next forward pass starts there). Families whose cache can't
-    /// be cut start over (0).
-    pub fn truncate(&mut self, end: usize) -> usize {
-        match self {
-            Weights::Llama(w) => w.truncate(end),
-            Weights::Gemma3(w) => w.truncate(end),
-            Weights::Qwen3(_) | Weights::Phi3(_) => 0,
-        }
-    }
-
-    /// The logits of the token after `input` (shape (1, tokens)), whose first
-    /// token is at position `pos`; shape (1, vocabulary).
-    pub fn forward(&mut self, input: &Tensor, pos: usize) -> Result<Tensor> {
-        match self {
-            Weights::Llama(w) => w.forward(input, pos),
-            Weights::Gemma3(w) => w.forward(input, pos),
-            Weights::Qwen3(w) => w.forward(input, pos),
-            Weights::Phi3(w) => w.forward(input, pos),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -1,9 +1,8 @@
-//! A GGUF chat model (llama architecture) run in-process on the CPU with
-//! candle's quantized llama.
+//! A GGUF chat model run in-process on the CPU: llama.cpp's forward pass
+//! ([`super::engine`]) under Hearth's own tokenizer, template and sampler.
 //!
 //! Everything the model needs comes from its file: the weights, the tokenizer
-//! (`tokenizer.ggml.*`, a byte-level BPE), the stop tokens and the chat
-//! template. Loading is slow (seconds): [`super::runtime::LocalModels`] loads it
+//! (`tokenizer.ggml.*`), the stop tokens and the chat template. Loading is slow (seconds): [`super::runtime::LocalModels`] loads it
 //! once on a worker thread, reports progress, and keeps it for later replies.
 //! [`stream_chat`] runs a reply on a worker thread and sends its text back to
 //! the async caller piece by piece; cancelling stops it within one token.
@@ -21,10 +20,10 @@ use serde::Serialize;
 use tokenizers::Tokenizer;
 use tokio_util::sync::CancellationToken;
 
-use super::arch::{self, MAX_CONTEXT, Weights};
+use super::arch::{self, MAX_CONTEXT};
 use super::constrain::{Constraint, Grammars};
+use super::engine::{Engine, EngineOptions, MAX_READ, SLOTS};
 use super::template::ChatTemplate;
-use super::weights::load_weights;
 use super::{LocalError, spawn_worker};
 use crate::providers::{
     ChatRequest, Completion, ProviderError, ProviderErrorKind, StreamFailure, Usage,
@@ -145,13 +144,12 @@ pub struct Generation {
 pub struct ChatModel {
     path: PathBuf,
     name: String,
-    /// Pristine weights, whose cache stays empty: a conversation runs on a
-    /// cheap clone (tensors are shared) with a cache of its own.
-    weights: Weights,
-    /// The last replies' weights and the tokens their caches hold, least
-    /// recently used first, for the next reply to reuse the part of its
-    /// prompt that did not change. At most [`SESSIONS`]; dropped with the
-    /// model (a switch or a release).
+    /// The weights, in llama.cpp, with a cache per slot.
+    engine: Engine,
+    /// The slots in use and the tokens their caches hold, least recently
+    /// used first, for the next reply to reuse the part of its prompt that
+    /// did not change. At most [`SLOTS`]; dropped with the model (a switch or
+    /// a release).
     sessions: Mutex<Vec<Session>>,
     tokenizer: Tokenizer,
     template: ChatTemplate,
@@ -175,9 +173,10 @@ impl std::fmt::Debug for ChatModel {
     }
 }
 
-/// A conversation's cache: `weights` hold the keys and values of `tokens`.
+/// A conversation's cache: the engine's `slot` holds the keys and values of
+/// `tokens`.
 struct Session {
-    weights: Weights,
+    slot: usize,
     tokens: Vec<u32>,
 }
 
@@ -224,29 +223,8 @@ impl ChatModel {
     /// worker thread (see [`super::runtime::LocalModels::chat`]). `progress` hears how much of the
     /// file has been read.
     pub fn load(path: &Path, progress: &mut dyn FnMut(LoadProgress)) -> Result<Self, LocalError> {
-        // Weights converted for speed by an earlier load hold the same
-        // metadata, tokenizer and template: read them instead.
-        if let Some(kept) = super::models::converted_path(path).filter(|c| c.is_file()) {
-            match Self::load_from(path, &kept, progress) {
-                Ok(model) => return Ok(model),
-                Err(e) => {
-                    tracing::warn!(kept = %kept.display(), "converted weights unreadable, converting again: {e}");
-                    let _ = std::fs::remove_file(&kept);
-                }
-            }
-        }
-        Self::load_from(path, path, progress)
-    }
-
-    /// Loads the model at `path` from the bytes of `source` (the file itself,
-    /// or its converted weights).
-    fn load_from(
-        path: &Path,
-        source: &Path,
-        progress: &mut dyn FnMut(LoadProgress),
-    ) -> Result<Self, LocalError> {
         let started = Instant::now();
-        let file = super::models::open_gguf(source)?;
+        let file = super::models::open_gguf(path)?;
         let total = file.metadata().map(|m| m.len()).unwrap_or(0);
         let mut reader = Progress {
             inner: BufReader::with_capacity(1 << 20, file),
@@ -255,7 +233,7 @@ impl ChatModel {
             reported: 0,
             report: progress,
         };
-        let content = super::models::read_header(&mut reader, source)?;
+        let content = super::models::read_header(&mut reader, path)?;
         let summary = super::models::summarise(&content);
         let arch = summary.architecture.as_deref().unwrap_or("unknown");
         if !arch::is_supported(arch) {
@@ -308,21 +286,40 @@ impl ChatModel {
             .map(|n| n as usize)
             .unwrap_or(2048)
             .min(MAX_CONTEXT);
-        let weights = load_weights(&arch, content, &mut reader, path, context_length)?;
+        // Hearth's checks of the header passed: llama.cpp may read the file.
+        drop(content);
+        let (header, total) = (reader.read, reader.total);
+        let report = reader.report;
+        let engine = Engine::load(
+            path,
+            EngineOptions {
+                context: context_length,
+                threads: super::model_threads(),
+            },
+            &mut |fraction| {
+                let loaded = (f64::from(fraction.clamp(0.0, 1.0)) * total as f64) as u64;
+                report(LoadProgress {
+                    loaded_bytes: loaded.max(header).min(total),
+                    total_bytes: total,
+                });
+            },
+        )?;
+        if let Some(dir) = path.parent() {
+            super::models::forget_conversions(dir);
+        }
         let name = summary.name.unwrap_or_else(|| {
             path.file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default()
         });
-        let total = reader.total;
-        (reader.report)(LoadProgress {
+        report(LoadProgress {
             loaded_bytes: total,
             total_bytes: total,
         });
         Ok(ChatModel {
             path: path.to_owned(),
             name,
-            weights,
+            engine,
             tokenizer,
             template,
             stop_tokens,
@@ -410,25 +407,26 @@ impl ChatModel {
         let reserve = options.max_tokens.min(self.context_length / 2);
         let prompt = self.prompt_tokens(request, reserve)?;
         let mut constraint = self.constraint(request);
-        let kept = if options.reuse_cache {
-            take_session(&mut lock(&self.sessions), &prompt)
+        let session = {
+            let mut sessions = lock(&self.sessions);
+            take_session(&mut sessions, &prompt).unwrap_or_else(|| Session {
+                slot: free_slot(&sessions),
+                tokens: Vec::new(),
+            })
+        };
+        let common = if options.reuse_cache {
+            common_prefix(&session.tokens, &prompt)
         } else {
-            None
+            0
         };
-        let (mut weights, reused) = match kept {
-            Some(mut session) => {
-                let common = common_prefix(&session.tokens, &prompt);
-                // At least the last prompt token is read: its logits give the
-                // first token of the reply.
-                let keep = session
-                    .weights
-                    .truncate(common.min(prompt.len().saturating_sub(1)));
-                (session.weights, keep)
-            }
-            None => (self.weights.clone(), 0),
-        };
+        // At least the last prompt token is read: its logits give the first
+        // token of the reply.
+        let reused = self
+            .engine
+            .cut(session.slot, common.min(prompt.len().saturating_sub(1)));
+        let slot = session.slot;
         let result = self.generate_on(
-            &mut weights,
+            slot,
             &prompt,
             reused,
             constraint.as_mut(),
@@ -438,19 +436,17 @@ impl ChatModel {
         );
         // After a failure the cache may hold half a step: not kept.
         let (out, tokens) = result?;
-        if options.reuse_cache {
-            lock(&self.sessions).push(Session { weights, tokens });
-        }
+        lock(&self.sessions).push(Session { slot, tokens });
         Ok(out)
     }
 
-    /// [`Self::generate`] on `weights`, whose cache holds the first `reused`
-    /// tokens of `prompt`; returns the reply and the tokens the cache holds
-    /// after it.
+    /// [`Self::generate`] on the engine's `slot`, whose cache holds the first
+    /// `reused` tokens of `prompt`; returns the reply and the tokens the
+    /// cache holds after it.
     #[allow(clippy::too_many_arguments)]
     fn generate_on(
         &self,
-        weights: &mut Weights,
+        slot: usize,
         prompt: &[u32],
         reused: usize,
         mut constraint: Option<&mut Constraint>,
@@ -474,7 +470,7 @@ impl ChatModel {
         };
         let started = Instant::now();
         let mut logits = None;
-        let block_len = options.prompt_block.max(1);
+        let block_len = options.prompt_block.clamp(1, MAX_READ);
         // The cache holds `tokens[..fed]`.
         let mut fed = reused;
         for block in prompt[reused..].chunks(block_len) {
@@ -482,7 +478,7 @@ impl ChatModel {
                 out.stop = StopReason::Cancelled;
                 return Ok((out, prompt[..fed].to_vec()));
             }
-            logits = Some(forward(weights, block, fed)?);
+            logits = Some(self.engine.read(slot, block, fed)?);
             fed += block.len();
         }
         let mut logits = logits.ok_or_else(|| LocalError::Model("The prompt is empty.".into()))?;
@@ -497,7 +493,7 @@ impl ChatModel {
             }
             let next = self.sample(
                 &mut sampler,
-                &logits,
+                logits,
                 &tokens,
                 options,
                 constraint.as_deref_mut(),
@@ -535,7 +531,7 @@ impl ChatModel {
                 out.stop = StopReason::Cancelled;
                 break;
             }
-            logits = forward(weights, &[next], fed)?;
+            logits = self.engine.read(slot, &[next], fed)?;
             fed += 1;
         }
         // Bytes of a character the stream stopped in the middle of.
@@ -553,31 +549,20 @@ impl ChatModel {
     fn sample(
         &self,
         sampler: &mut LogitsProcessor,
-        logits: &Tensor,
+        mut logits: Vec<f32>,
         tokens: &[u32],
         options: &GenerateOptions,
         constraint: Option<&mut Constraint>,
     ) -> Result<u32, LocalError> {
         let fail = |e| LocalError::model("while writing", e);
-        let logits = if options.repeat_penalty == 1.0 {
-            logits.clone()
-        } else {
+        if options.repeat_penalty != 1.0 {
             let start = tokens.len().saturating_sub(options.repeat_last_n);
-            candle_transformers::utils::apply_repeat_penalty(
-                logits,
-                options.repeat_penalty,
-                &tokens[start..],
-            )
-            .map_err(fail)?
-        };
-        let logits = match constraint {
-            Some(constraint) => {
-                let mut values = logits.to_vec1::<f32>().map_err(fail)?;
-                constraint.mask(&mut values)?;
-                Tensor::new(values, &Device::Cpu).map_err(fail)?
-            }
-            None => logits,
-        };
+            penalise_repeats(&mut logits, options.repeat_penalty, &tokens[start..]);
+        }
+        if let Some(constraint) = constraint {
+            constraint.mask(&mut logits)?;
+        }
+        let logits = Tensor::new(logits, &Device::Cpu).map_err(fail)?;
         sampler.sample(&logits).map_err(fail)
     }
 
@@ -601,11 +586,6 @@ impl ChatModel {
     }
 }
 
-/// The caches kept: the conversation's, and one for the other work a model
-/// does between two turns (learning from the exchange, a diary entry), which
-/// would otherwise cut the conversation's back to its first few tokens.
-const SESSIONS: usize = 2;
-
 /// The kept cache to write a reply to `prompt` on: the one sharing the most
 /// with it if that is at least half the prompt; else a fresh one while there
 /// is room for it, else the least recently used one.
@@ -617,7 +597,7 @@ fn take_session(sessions: &mut Vec<Session>, prompt: &[u32]) -> Option<Session> 
         .max();
     match best {
         Some((common, i)) if common * 2 >= prompt.len() => Some(sessions.remove(i)),
-        _ if sessions.len() >= SESSIONS => Some(sessions.remove(0)),
+        _ if sessions.len() >= SLOTS => Some(sessions.remove(0)),
         _ => None,
     }
 }
@@ -631,15 +611,30 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn forward(weights: &mut Weights, tokens: &[u32], pos: usize) -> Result<Tensor, LocalError> {
-    let fail = |e| LocalError::model("while reading the prompt", e);
-    let input = Tensor::new(tokens, &Device::Cpu)
-        .and_then(|t| t.unsqueeze(0))
-        .map_err(fail)?;
-    weights
-        .forward(&input, pos)
-        .and_then(|l| l.squeeze(0))
-        .map_err(fail)
+/// A slot no kept session holds (there is one whenever fewer than [`SLOTS`]
+/// are kept).
+fn free_slot(sessions: &[Session]) -> usize {
+    (0..SLOTS)
+        .find(|slot| sessions.iter().all(|s| s.slot != *slot))
+        .unwrap_or(0)
+}
+
+/// Makes the tokens of `context` less likely, each once, as llama.cpp's and
+/// candle's repeat penalty do: a positive logit is divided by `penalty`, a
+/// negative one multiplied.
+fn penalise_repeats(logits: &mut [f32], penalty: f32, context: &[u32]) {
+    let mut seen = std::collections::HashSet::new();
+    for &token in context {
+        if seen.insert(token)
+            && let Some(logit) = logits.get_mut(token as usize)
+        {
+            if *logit >= 0.0 {
+                *logit /= penalty;
+            } else {
+                *logit *= penalty;
+            }
+        }
+    }
 }
 
 /// The tokenizer the GGUF describes: SentencePiece files (`llama`) are built

@@ -2,9 +2,9 @@
 //! process, on the CPU, with nothing sent anywhere.
 //!
 //! - [`models`]: the models folder (list, import, remove; size and licence).
-//! - [`chat`]: a GGUF chat model (a family of [`arch`]) run with candle: the
-//!   tokenizer and chat template come from the file itself; replies stream
-//!   token by token and stop within one token of a cancel.
+//! - [`chat`]: a GGUF chat model (a family of [`arch`]) run by llama.cpp
+//!   ([`engine`]): the tokenizer and chat template come from the file itself;
+//!   replies stream token by token and stop within one token of a cancel.
 //! - [`embed`]: MiniLM sentence embeddings (384 dimensions, normalised);
 //!   their vectors are kept in the journal (`crate::store::vectors`).
 //! - [`catalogue`]: the recommended models (`data/catalogue.toml`) and the
@@ -15,25 +15,21 @@
 //! Heavy work (loading, generating, embedding) is blocking: it runs on
 //! dedicated threads ([`spawn_worker`]) whose scheduling priority is lowered
 //! (nice 10 on Linux), so a reply being generated never takes the CPU from the
-//! window. candle's own worker threads are created by the first of these
-//! threads and inherit its priority. Their number is candle's default (one per
-//! physical core) unless `CANDLE_NUM_THREADS`/`RAYON_NUM_THREADS` are set
-//! before the first model runs; [`recommended_threads`] is the cap we suggest.
+//! window. candle's worker threads (the embedder's) and llama.cpp's (a chat
+//! model's) are created by these threads and inherit their priority. Their
+//! number is [`model_threads`]; [`recommended_threads`] is the cap we suggest.
 
 pub mod arch;
-mod cache;
 pub mod catalogue;
 pub mod chat;
 mod constrain;
 pub mod download;
 pub mod embed;
-mod gemma3;
-mod llama;
+pub mod engine;
 pub mod models;
 pub mod runtime;
 mod spm;
 mod template;
-mod weights;
 
 use std::path::PathBuf;
 
@@ -93,9 +89,10 @@ pub fn recommended_threads() -> usize {
         .max(1)
 }
 
-/// The number of threads candle uses for one model call (from
-/// `CANDLE_NUM_THREADS`/`RAYON_NUM_THREADS`, else one per physical core).
-pub fn candle_threads() -> usize {
+/// The number of threads one model call uses, for the embedder (candle) and
+/// a chat model (llama.cpp) alike: `CANDLE_NUM_THREADS` if set, else one per
+/// physical core.
+pub fn model_threads() -> usize {
     candle_core::utils::get_num_threads()
 }
 

@@ -525,7 +525,6 @@ pub fn import(dir: &Path, source: &Path) -> Result<LocalModel, LocalError> {
 /// Removes the model named `file` (as [`list`] gives it) from `dir`.
 pub fn remove(dir: &Path, file: &str) -> Result<(), LocalError> {
     let path = model_path(dir, file)?;
-    remove_converted(dir, file);
     let removed = if path.is_dir() {
         fs::remove_dir_all(&path)
     } else {
@@ -540,44 +539,19 @@ pub fn remove(dir: &Path, file: &str) -> Result<(), LocalError> {
     })
 }
 
-/// Where the weights of the GGUF model at `model`, converted for speed (see
-/// `chat::load_weights`), are kept: `.converted/` in its folder (hidden from
-/// [`list`]), named after the file, its size and its modification time, so a
-/// replaced file is converted anew. `None` when the file can't be read.
-pub fn converted_path(model: &Path) -> Option<PathBuf> {
-    let meta = fs::metadata(model).ok()?;
-    let modified = meta
-        .modified()
-        .ok()?
-        .duration_since(std::time::UNIX_EPOCH)
-        .ok()?
-        .as_secs();
-    let name = model.file_name()?.to_str()?;
-    Some(
-        model
-            .parent()?
-            .join(CONVERTED_DIR)
-            .join(format!("{name}.{}-{modified}.q8_0.gguf", meta.len())),
-    )
-}
-
-/// The folder of converted weights, inside the models folder.
+/// The folder where earlier versions of Hearth kept weights converted for
+/// candle's speed, inside the models folder; llama.cpp reads the files as they
+/// are.
 const CONVERTED_DIR: &str = ".converted";
 
-/// Deletes the converted weights of the model `file` in `dir`, if any.
-pub(crate) fn remove_converted(dir: &Path, file: &str) {
-    let Ok(entries) = fs::read_dir(dir.join(CONVERTED_DIR)) else {
-        return;
-    };
-    let prefix = format!("{file}.");
-    for entry in entries.flatten() {
-        if entry
-            .file_name()
-            .to_str()
-            .is_some_and(|n| n.starts_with(&prefix))
-        {
-            let _ = fs::remove_file(entry.path());
-        }
+/// Deletes the weights earlier versions converted in `dir`, if any: hundreds
+/// of megabytes nothing reads any more.
+pub(crate) fn forget_conversions(dir: &Path) {
+    let old = dir.join(CONVERTED_DIR);
+    if old.is_dir()
+        && let Err(e) = fs::remove_dir_all(&old)
+    {
+        tracing::debug!(error = %e, "could not remove old converted weights");
     }
 }
 

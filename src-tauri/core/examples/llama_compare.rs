@@ -1,10 +1,12 @@
-//! llama.cpp's speed on a GGUF file and a prompt, on a given number of
-//! threads: prompt tokens per second and generation tokens per second
-//! (greedy), printed as one line per run. The prompt is the exact text Hearth
-//! feeds its own runtime (`cargo run --example local_bench -- --dump DIR`
-//! writes them), so both runtimes read the same tokens.
+//! llama.cpp's own speed on a GGUF file and a prompt, on a given number of
+//! threads, with nothing of Hearth's around it: prompt tokens per second and
+//! generation tokens per second (greedy), one line per run. The prompt is the
+//! exact text Hearth feeds its runtime (`turn_reuse 1 --dump DIR` writes
+//! them), so Hearth's generation (its tokenizer, sampler and engine thread
+//! around the same llama.cpp) is measured against the bare library
+//! (`bench/llama-compare/compare.sh`).
 //!
-//! Usage: llama-compare MODEL.gguf THREADS GEN_TOKENS PROMPT.txt...
+//! Usage: llama_compare MODEL.gguf THREADS GEN_TOKENS PROMPT.txt...
 
 use std::io::Write;
 use std::num::NonZeroU32;
@@ -20,7 +22,7 @@ use llama_cpp_2::token::LlamaToken;
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.len() < 4 {
-        eprintln!("usage: llama-compare MODEL.gguf THREADS GEN_TOKENS PROMPT.txt...");
+        eprintln!("usage: llama_compare MODEL.gguf THREADS GEN_TOKENS PROMPT.txt...");
         std::process::exit(2);
     }
     let threads: i32 = args[1].parse().expect("THREADS is a number");
@@ -58,11 +60,10 @@ fn main() {
         }
         let prompt_time = started.elapsed();
         let started = Instant::now();
-        let mut pos = prompt.len() as i32;
-        let mut written = 0;
+        let start = prompt.len() as i32;
         // Greedy, and past an end of turn too: the point is the speed of
         // writing `gen_tokens` tokens.
-        for _ in 0..gen_tokens {
+        for pos in (start..).take(gen_tokens) {
             let logits = ctx.get_logits_ith(logits_at);
             let next = logits
                 .iter()
@@ -74,9 +75,8 @@ fn main() {
             batch.add(next, pos, &[0], true).expect("batch room");
             ctx.decode(&mut batch).expect("a token decodes");
             logits_at = 0;
-            pos += 1;
-            written += 1;
         }
+        let written = gen_tokens;
         let gen_time = started.elapsed();
         println!(
             "{path}\t{}\t{:.1}\t{written}\t{:.1}",
