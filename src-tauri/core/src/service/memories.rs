@@ -141,16 +141,11 @@ impl Hearth {
             tracing::debug!(dir = %dir.display(), "no embedding model: recall uses words alone");
             return Outcome::Done;
         }
-        let started = Instant::now();
-        let embedder = match self.models.embedder(&dir).await {
-            Ok(e) => e,
-            Err(e) => return Outcome::Failed(format!("could not load the embedding model: {e}")),
-        };
-        tracing::debug!(took = ?started.elapsed(), "embedding model ready");
         let Ok(store) = self.store() else {
             return Outcome::Done;
         };
-        let model = embedder.name().to_owned();
+        // Vectors are stored under the model's folder name (`Embedder::name`).
+        let model = DEFAULT_EMBEDDING_MODEL.to_owned();
         let known = *self
             .embedded_until
             .lock()
@@ -158,27 +153,47 @@ impl Hearth {
         let after = match known {
             Some(after) => after,
             None => {
-                let s = store.clone();
-                match blocking(move || Ok(s.with(|c| vectors::last_embedded_message(c, &model))?))
-                    .await
+                let (s, m) = (store.clone(), model.clone());
+                match blocking(move || Ok(s.with(|c| vectors::last_embedded_message(c, &m))?)).await
                 {
                     Ok(last) => last.saturating_sub(MESSAGE_MARGIN),
                     Err(e) => return Outcome::Failed(e.message),
                 }
             }
         };
+        // Nothing to embed (a fresh start, or everything done before): the
+        // embedder is not loaded, so an idle Hearth does not hold its ~90 MB
+        // until a message needs it.
+        let (s, m) = (store.clone(), model.clone());
+        match blocking(move || Ok(s.with(|c| vectors::anything_pending(c, &m, after))?)).await {
+            Ok(false) => {
+                self.embedded_until_is(after);
+                return Outcome::Done;
+            }
+            Ok(true) => {}
+            Err(e) => return Outcome::Failed(e.message),
+        }
+        let started = Instant::now();
+        let embedder = match self.models.embedder(&dir).await {
+            Ok(e) => e,
+            Err(e) => return Outcome::Failed(format!("could not load the embedding model: {e}")),
+        };
+        tracing::debug!(took = ?started.elapsed(), "embedding model ready");
         match catch_up(&store, &embedder, after, cancel).await {
             Ok(last) => {
-                let until = last.saturating_sub(MESSAGE_MARGIN).max(after);
-                *self
-                    .embedded_until
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner()) = Some(until);
+                self.embedded_until_is(last.saturating_sub(MESSAGE_MARGIN).max(after));
                 Outcome::Done
             }
             Err(_) if cancel.is_cancelled() => Outcome::Interrupted,
             Err(e) => Outcome::Failed(e.message),
         }
+    }
+
+    fn embedded_until_is(&self, until: i64) {
+        *self
+            .embedded_until
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(until);
     }
 }
 

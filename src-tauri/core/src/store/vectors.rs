@@ -224,6 +224,26 @@ pub fn pending(
     pending_after(conn, kind, model, i64::MIN, limit)
 }
 
+/// Whether anything has no vector from `model` yet: a memory, a moment, or a
+/// message after id `after_message` (as [`pending_after`] finds them).
+pub fn anything_pending(
+    conn: &Connection,
+    model: &str,
+    after_message: i64,
+) -> rusqlite::Result<bool> {
+    for kind in OwnerKind::ALL {
+        let after = if kind == OwnerKind::Message {
+            after_message
+        } else {
+            i64::MIN
+        };
+        if !pending_after(conn, kind, model, after, 1)?.is_empty() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// [`pending`] among owners with id above `after` only: cheap to poll, when
 /// `after` is near the end, however long the journal.
 pub fn pending_after(
