@@ -2,8 +2,9 @@
 //! ([`super::engine`]) under Hearth's own tokenizer, template and sampler.
 //!
 //! Everything the model needs comes from its file: the weights, the tokenizer
-//! (`tokenizer.ggml.*`), the stop tokens and the chat template. Loading is slow (seconds): [`super::runtime::LocalModels`] loads it
-//! once on a worker thread, reports progress, and keeps it for later replies.
+//! (`tokenizer.ggml.*`), the stop tokens and the chat template. Loading
+//! takes up to a second or two: [`super::runtime::LocalModels`] loads it once
+//! on a worker thread, reports progress, and keeps it for later replies.
 //! [`stream_chat`] runs a reply on a worker thread and sends its text back to
 //! the async caller piece by piece; cancelling stops it within one token.
 
@@ -555,14 +556,19 @@ impl ChatModel {
         constraint: Option<&mut Constraint>,
     ) -> Result<u32, LocalError> {
         let fail = |e| LocalError::model("while writing", e);
-        if options.repeat_penalty != 1.0 {
-            let start = tokens.len().saturating_sub(options.repeat_last_n);
-            penalise_repeats(&mut logits, options.repeat_penalty, &tokens[start..]);
-        }
         if let Some(constraint) = constraint {
             constraint.mask(&mut logits)?;
         }
-        let logits = Tensor::new(logits, &Device::Cpu).map_err(fail)?;
+        let mut logits = Tensor::new(logits, &Device::Cpu).map_err(fail)?;
+        if options.repeat_penalty != 1.0 {
+            let start = tokens.len().saturating_sub(options.repeat_last_n);
+            logits = candle_transformers::utils::apply_repeat_penalty(
+                &logits,
+                options.repeat_penalty,
+                &tokens[start..],
+            )
+            .map_err(fail)?;
+        }
         sampler.sample(&logits).map_err(fail)
     }
 
@@ -617,24 +623,6 @@ fn free_slot(sessions: &[Session]) -> usize {
     (0..SLOTS)
         .find(|slot| sessions.iter().all(|s| s.slot != *slot))
         .unwrap_or(0)
-}
-
-/// Makes the tokens of `context` less likely, each once, as llama.cpp's and
-/// candle's repeat penalty do: a positive logit is divided by `penalty`, a
-/// negative one multiplied.
-fn penalise_repeats(logits: &mut [f32], penalty: f32, context: &[u32]) {
-    let mut seen = std::collections::HashSet::new();
-    for &token in context {
-        if seen.insert(token)
-            && let Some(logit) = logits.get_mut(token as usize)
-        {
-            if *logit >= 0.0 {
-                *logit /= penalty;
-            } else {
-                *logit *= penalty;
-            }
-        }
-    }
 }
 
 /// The tokenizer the GGUF describes: SentencePiece files (`llama`) are built
