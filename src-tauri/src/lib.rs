@@ -71,6 +71,7 @@ pub fn run() {
         .plugin(tauri_plugin_opener::init())
         .invoke_handler(handler)
         .setup(move |app| {
+            tracing::debug!(ms = started.elapsed().as_millis(), "start-up: setting up");
             #[cfg(feature = "test-canary")]
             canary::grant(app)?;
             let (data_dir, source) = match chosen {
@@ -90,6 +91,10 @@ pub fn run() {
                 ..Options::default()
             };
             let hearth = Hearth::open(data_dir.clone(), options);
+            tracing::debug!(
+                ms = started.elapsed().as_millis(),
+                "start-up: journal opened"
+            );
             // Today's backup, then learning and embedding, once the window is up.
             hearth.start_background(tauri::async_runtime::handle().inner());
             let theme = native_theme(hearth.saved_theme());
@@ -115,6 +120,7 @@ pub fn run() {
                     tauri::webview::NewWindowResponse::Deny
                 })
                 .build()?;
+            tracing::debug!(ms = started.elapsed().as_millis(), "start-up: window built");
             Ok(())
         })
         .run(context())

@@ -193,7 +193,9 @@ impl Default for DownloadOptions {
 pub struct Downloads {
     models_dir: PathBuf,
     options: DownloadOptions,
-    http: reqwest::Client,
+    /// Made on the first download: building a client reads the system's
+    /// root certificates (a few hundred files), which start-up need not wait for.
+    http: std::sync::OnceLock<reqwest::Client>,
     /// The last progress of every download known (running, paused, failed).
     known: Mutex<HashMap<String, DownloadProgress>>,
     running: Mutex<HashMap<String, Running>>,
@@ -211,21 +213,26 @@ impl Downloads {
     /// The downloads of `models_dir`, picking up those a previous run left
     /// (see the module docs).
     pub fn new(models_dir: PathBuf, options: DownloadOptions) -> Arc<Downloads> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(options.connect_timeout)
-            .read_timeout(options.read_timeout)
-            .user_agent(concat!("Hearth/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .unwrap_or_default();
         let downloads = Arc::new(Downloads {
             models_dir,
             options,
-            http,
+            http: std::sync::OnceLock::new(),
             known: Mutex::new(HashMap::new()),
             running: Mutex::new(HashMap::new()),
         });
         downloads.recover();
         downloads
+    }
+
+    fn http(&self) -> &reqwest::Client {
+        self.http.get_or_init(|| {
+            reqwest::Client::builder()
+                .connect_timeout(self.options.connect_timeout)
+                .read_timeout(self.options.read_timeout)
+                .user_agent(concat!("Hearth/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .unwrap_or_default()
+        })
     }
 
     fn find(&self, id: &str) -> Option<&CatalogueModel> {
@@ -524,7 +531,7 @@ impl Downloads {
             hasher = hash_prefix(&partial, have, hasher, stop).await?;
         }
         let mut note = None;
-        let mut request = self.http.get(&url);
+        let mut request = self.http().get(&url);
         if have > 0 {
             request = request.header(reqwest::header::RANGE, format!("bytes={have}-"));
         }
