@@ -17,6 +17,7 @@
 //!
 //! cargo run -p hearth-e2e --example window_figures -- [--soak-minutes N] [--only stream,open,diary,soak]
 //!     [--soak-leave-out message,keep,search,views,letter] [--soak-driver-only] [--soak-typing-only] [--soak-ipc-only]
+//! (HEARTH_SOAK_VIEWS=memories,diary,settings chooses the views a round shows; all by default)
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -1135,19 +1136,29 @@ async fn round(app: &App, data: &Path, n: usize, leave_out: &[String]) {
     }
 
     if doing("views") {
-        // Every view.
+        // Every view (or those HEARTH_SOAK_VIEWS lists, to find which one grows).
+        let chosen = std::env::var("HEARTH_SOAK_VIEWS").ok();
+        let shown = |view: &str| {
+            chosen
+                .as_deref()
+                .is_none_or(|list| list.split(',').any(|v| v == view))
+        };
         for view in ["memories", "diary", "settings"] {
-            click(app, &format!("nav button[data-view='{view}']")).await;
-            app.find(&format!("main[data-view='{view}']")).await;
+            if shown(view) {
+                click(app, &format!("nav button[data-view='{view}']")).await;
+                app.find(&format!("main[data-view='{view}']")).await;
+            }
         }
-        click(app, "nav button[data-view='diary']").await;
-        // Its cards, once a moment has been kept.
-        app.find(if doing("keep") {
-            "#diary .card.moment"
-        } else {
-            "#diary"
-        })
-        .await;
+        if shown("diary") {
+            click(app, "nav button[data-view='diary']").await;
+            // Its cards, once a moment has been kept.
+            app.find(if doing("keep") {
+                "#diary .card.moment"
+            } else {
+                "#diary"
+            })
+            .await;
+        }
     }
 
     if doing("letter") {
