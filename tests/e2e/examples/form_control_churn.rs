@@ -20,32 +20,17 @@
 
 use std::time::Duration;
 
-use hearth_e2e::{App, Display, seed_ollama, seed_persona, test_persona};
+use hearth_e2e::{App, Display, pss_mb, seed_ollama, seed_persona, test_persona};
+use nix::unistd::Pid;
 
 /// PSS of the app's WebKit web process(es), in MB.
-fn web_pss(pid: i32) -> f64 {
-    let mut total = 0.0;
-    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-        return 0.0;
-    };
-    for task in tasks.flatten() {
-        let children = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
-        for child in children.split_whitespace() {
-            let comm = std::fs::read_to_string(format!("/proc/{child}/comm")).unwrap_or_default();
-            if !comm.starts_with("WebKitWebProces") {
-                continue;
-            }
-            let rollup =
-                std::fs::read_to_string(format!("/proc/{child}/smaps_rollup")).unwrap_or_default();
-            total += rollup
-                .lines()
-                .find_map(|l| l.strip_prefix("Pss:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-                .unwrap_or(0.0)
-                / 1024.0;
-        }
-    }
-    total
+fn web_pss(app: Pid) -> f64 {
+    pss_mb(app)
+        .1
+        .iter()
+        .filter(|(name, _)| name.starts_with("WebKitWebProces"))
+        .map(|(_, mb)| mb)
+        .sum()
 }
 
 #[tokio::main]
@@ -67,7 +52,7 @@ async fn main() {
     seed_ollama(data.path(), "http://127.0.0.1:9", "none");
     let app = App::launch(&display, data.path()).await;
     app.find("main[data-view='conversation'] #thread").await;
-    let pid = app.app_pid().expect("the app's process").as_raw();
+    let pid = app.app_pid().expect("the app's process");
     for (script, markup) in cases {
         for round in 0..3 {
             let before = web_pss(pid);

@@ -25,11 +25,10 @@ use std::time::{Duration, Instant};
 use fantoccini::key::Key;
 use hearth_core::store::messages::{self, MessageStatus, Role};
 use hearth_e2e::{
-    App, Display, app_binary, click, open_journal, press, read_journal, seed_ollama, seed_persona,
-    test_persona, thread, type_into, wait_until,
+    App, Display, app_binary, click, open_journal, press, pss_mb, read_journal, seed_ollama,
+    seed_persona, test_persona, thread, type_into, wait_until,
 };
 use hearth_fake_provider::{FakeProvider, Format, Step};
-use nix::unistd::Pid;
 use rusqlite::params;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -978,36 +977,6 @@ async fn views(display: &Display, open: bool, diary: bool) -> (Option<f64>, Opti
 
 // ---------------------------------------------------------------------------
 // The soak
-
-/// PSS, in MB, of a process and all its descendants (the app, its WebKit
-/// web and network processes), as scripts/pss.sh counts it: the sum, and
-/// each process by name.
-fn pss_mb(pid: Pid) -> (f64, Vec<(String, f64)>) {
-    fn walk(pid: i32, each: &mut Vec<(String, f64)>) {
-        if let Ok(rollup) = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")) {
-            let kb = rollup
-                .lines()
-                .find_map(|l| l.strip_prefix("Pss:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-                .unwrap_or(0);
-            let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
-            each.push((name.trim().to_owned(), kb as f64 / 1024.0));
-        }
-        let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-            return;
-        };
-        for task in tasks.flatten() {
-            let children =
-                std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
-            for child in children.split_whitespace().filter_map(|c| c.parse().ok()) {
-                walk(child, each);
-            }
-        }
-    }
-    let mut each = Vec::new();
-    walk(pid.as_raw(), &mut each);
-    (each.iter().map(|(_, mb)| mb).sum(), each)
-}
 
 /// The parts of a round, each of which `--soak-leave-out` can leave out
 /// (keeping a moment needs the message's reply). A round that leaves out

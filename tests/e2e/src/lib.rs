@@ -868,3 +868,33 @@ pub async fn calendar_to(app: &App, day: &str) {
     }
     panic!("the calendar never reached {month}");
 }
+
+/// PSS, in MB, of a process and all its descendants (the app, its WebKit
+/// web and network processes), as scripts/pss.sh counts it: the sum, and
+/// each process by name.
+pub fn pss_mb(pid: Pid) -> (f64, Vec<(String, f64)>) {
+    fn walk(pid: i32, each: &mut Vec<(String, f64)>) {
+        if let Ok(rollup) = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")) {
+            let kb = rollup
+                .lines()
+                .find_map(|l| l.strip_prefix("Pss:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+                .unwrap_or(0);
+            let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+            each.push((name.trim().to_owned(), kb as f64 / 1024.0));
+        }
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+            return;
+        };
+        for task in tasks.flatten() {
+            let children =
+                std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+            for child in children.split_whitespace().filter_map(|c| c.parse().ok()) {
+                walk(child, each);
+            }
+        }
+    }
+    let mut each = Vec::new();
+    walk(pid.as_raw(), &mut each);
+    (each.iter().map(|(_, mb)| mb).sum(), each)
+}

@@ -647,4 +647,36 @@ mod tests {
             })
             .unwrap();
     }
+
+    #[test]
+    fn anything_pending_sees_a_memory_or_a_message_after_the_mark() {
+        use crate::store::memories::{self, MemoryDraft, MemoryKind};
+        let (_dir, store) = store();
+        store
+            .with(|c| {
+                assert!(!anything_pending(c, "m", 0)?, "an empty journal has nothing to embed");
+                c.execute(
+                    "INSERT INTO messages (id, role, content, created_at) VALUES (1, 'user', 'hello there', 0), (2, 'user', 'second', 0)",
+                    [],
+                )?;
+                assert!(anything_pending(c, "m", 0)?);
+                assert!(anything_pending(c, "m", 1)?, "message 2 comes after 1");
+                assert!(!anything_pending(c, "m", 2)?, "messages up to the mark are not looked at");
+                save(c, OwnerKind::Message, 1, "m", &[1.0])?;
+                save(c, OwnerKind::Message, 2, "m", &[1.0])?;
+                assert!(!anything_pending(c, "m", 0)?);
+                assert!(anything_pending(c, "other-model", 0)?, "a vector from another model doesn't count");
+                let memory = memories::insert(
+                    c,
+                    &MemoryDraft { text: "Amy lives in Lisbon.".into(), kind: MemoryKind::Fact, importance: 3 },
+                    None,
+                    1,
+                )?;
+                assert!(anything_pending(c, "m", 2)?, "memories are pending whatever the mark");
+                save(c, OwnerKind::Memory, memory.id, "m", &[1.0])?;
+                assert!(!anything_pending(c, "m", 2)?);
+                Ok(())
+            })
+            .unwrap();
+    }
 }
