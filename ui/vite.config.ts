@@ -71,6 +71,9 @@ export default defineConfig({
     cssCodeSplit: false,
     sourcemap: false,
   },
+  // Tests run Svelte's client build, where effects run (its server build,
+  // which Node would otherwise resolve, never runs them).
+  resolve: process.env.VITEST ? { conditions: ['browser'] } : undefined,
   test: {
     environment: 'jsdom',
     include: ['src/**/*.test.ts'],

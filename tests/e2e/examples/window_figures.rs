@@ -813,7 +813,9 @@ fn newest_shown(id: i64) -> String {
     )
 }
 
-const DIARY_SHOWN: &str = "return document.querySelector('#diary .card') !== null;";
+/// A card of the timeline is shown (once opened, the Diary stays in the
+/// page, hidden while another view shows).
+const DIARY_SHOWN: &str = "const card = document.querySelector('#diary .card'); return card !== null && card.getClientRects().length > 0;";
 
 /// 1,000 messages, five a day, ending 40 days ago (before the days the
 /// diary catches up on, so nothing is written in the background), and

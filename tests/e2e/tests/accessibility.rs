@@ -213,6 +213,11 @@ async fn tour(app: &App, server: &FakeProvider, theme: &str, day: &str) -> Vec<A
     audits.push(audit(app, &screen("search everything")).await);
     press(app, "#search-everything", &Key::Escape.to_string()).await;
     app.wait_gone("#search-palette").await;
+    // The Diary stays as it is left (lib/kept): back to its timeline, where
+    // the next tour begins.
+    press(app, "#diary-search", &Key::Escape.to_string()).await;
+    click(app, ".reader button.back").await;
+    app.find(".timeline").await;
 
     // Settings.
     open_view(app, "settings").await;

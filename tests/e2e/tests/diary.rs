@@ -209,9 +209,12 @@ async fn a_days_entry_and_a_kept_moment_are_found_in_the_timeline_the_calendar_a
     )
     .await;
 
-    // Dark.
+    // Dark. The Diary is found as it was left, today open in the reader;
+    // back to the timeline.
     choose_theme(&app, "dark").await;
     open_diary(&app).await;
+    app.find(&format!(".reader[data-day='{today}']")).await;
+    click(&app, ".reader button.back").await;
     wait_for_text(&app, entry_card, "The lake house").await;
     app.screenshot("diary-timeline-dark").await;
     click(&app, ".card.entry").await;

@@ -7,7 +7,9 @@ const VIEWS: [&str; 4] = ["conversation", "letters", "diary", "settings"];
 
 async fn open_view(app: &App, view: &str) {
     click(app, &format!("nav button[data-view='{view}']")).await;
-    app.find(&format!("main[data-view='{view}'] h1")).await;
+    // The shown view's heading (views opened before stay in the page, hidden).
+    app.find(&format!("main[data-view='{view}'] h1:not([hidden] *)"))
+        .await;
 }
 
 async fn choose_theme(app: &App, theme: &str) {
@@ -208,6 +210,73 @@ async fn deleting_everything_asks_for_the_companions_name_then_starts_again() {
     assert!(
         !data.path().join("backups").exists(),
         "the backups are gone"
+    );
+    app.quit().await;
+}
+
+#[tokio::test]
+async fn a_view_left_is_found_as_it_was_with_what_changed_meanwhile() {
+    use hearth_core::store::memories::{self, MemoryDraft, MemoryKind};
+    use hearth_e2e::{open_journal, read_journal, seed_ollama, type_into, wait_until};
+    use hearth_fake_provider::{FakeProvider, Format, Step};
+
+    let server = FakeProvider::start().await;
+    server.answer_structured(Step::reply([
+        r#"{"memories": [{"text": "Theodore's sister Amy is getting married in Lisbon in June.", "kind": "event", "importance": 4, "replaces": []}]}"#,
+    ]));
+    server.answer_by_default(Step::reply(["How wonderful! Tell me about Amy."]));
+    let display = Display::start();
+    let data = tempfile::tempdir().unwrap();
+    seed_persona(data.path(), &test_persona());
+    seed_ollama(data.path(), &server.base_url(Format::Ollama), "fake-small");
+    let tea = MemoryDraft {
+        text: "Theodore drinks Earl Grey in the evenings.".into(),
+        kind: MemoryKind::Preference,
+        importance: 2,
+    };
+    open_journal(data.path())
+        .with(|c| memories::insert(c, &tea, None, chrono::Utc::now().timestamp_millis()))
+        .unwrap();
+    let app = App::launch(&display, data.path()).await;
+
+    // Memories, looked through for Lisbon: nothing yet.
+    open_view(&app, "memories").await;
+    type_into(&app, "#memory-search", "Lisbon").await;
+    app.find("#memories .none").await;
+
+    // Meanwhile, in the conversation, the companion learns about Lisbon.
+    open_view(&app, "conversation").await;
+    type_into(
+        &app,
+        "#composer-input",
+        "My sister Amy is getting married in Lisbon in June.",
+    )
+    .await;
+    click(&app, "button.send[type='submit']").await;
+    let journal = read_journal(data.path());
+    wait_until("the companion to learn about the wedding", || {
+        journal
+            .query_row(
+                "SELECT count(*) FROM memories WHERE text LIKE '%Lisbon%'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .is_ok_and(|n| n == 1)
+    })
+    .await;
+
+    // Back in Memories: the search as it was left, and what was learnt since.
+    open_view(&app, "memories").await;
+    assert_eq!(
+        app.eval("return document.getElementById('memory-search').value")
+            .await,
+        serde_json::json!("Lisbon"),
+        "the search typed before stays"
+    );
+    let found = app.find("#memories li.memory").await.text().await.unwrap();
+    assert!(
+        found.contains("married in Lisbon"),
+        "what was learnt meanwhile shows: {found:?}"
     );
     app.quit().await;
 }
