@@ -1,8 +1,10 @@
 /**
- * The views other than the conversation, loaded when first shown: start-up
- * then parses only what the first screen needs (the Letters desk, the Diary
- * and Settings are most of the page's code). Once the window is up they are
- * fetched in the background, so choosing one later waits for nothing.
+ * The views, each loaded when first shown: start-up then parses only what
+ * the first screen needs (a newcomer's first run never parses the
+ * conversation's code, about half of the page's; a returning user's
+ * conversation is fetched once Hearth knows the companion has been met).
+ * Once the window is up the rest are fetched in the background, so choosing
+ * one later waits for nothing.
  */
 
 /** `load`, run once: every call after the first gets the same promise. */
@@ -12,6 +14,7 @@ export function once<T>(load: () => Promise<T>): () => Promise<T> {
 }
 
 export const views = {
+  conversation: once(() => import('../views/Conversation.svelte')),
   firstRun: once(() => import('../views/FirstRun.svelte')),
   journalError: once(() => import('../views/JournalError.svelte')),
   letters: once(() => import('../views/Letters.svelte')),
